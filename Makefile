@@ -1,0 +1,49 @@
+# smdr-agent: every set-up step a fresh Debian machine needs is here.
+SWIFT ?= swift
+DEBIAN_PACKAGES := tzdata
+DATA_DIR ?= ./data
+
+.PHONY: all deps build release test bench run formats clean
+
+all: build
+
+# Installs the Debian packages the build and the tests need, when missing.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found (swift.org/install)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product smdr-agent
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Release-build throughput table (targets in the README).
+bench: deps
+	$(SWIFT) build -c release --product smdr-bench
+	$(SWIFT) build -c release --product smdr-agent
+	.build/release/smdr-bench --agent .build/release/smdr-agent --samples Samples
+
+# The agent's main job on the embedded defaults. Until the capture daemon lands, it parses the
+# bundled golden captures (auto-detecting each format) and prints their call records.
+run: release
+	@for f in $$(find Samples -name '*.smdr' -o -name '*.csv' | sort); do \
+	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone Europe/Paris "$$f"; \
+	done
+
+formats: build
+	.build/debug/smdr-agent formats
+
+clean:
+	rm -rf .build

@@ -1,0 +1,247 @@
+/// Avaya IP Office SMDR: comma-separated, one record per call segment, CRLF, no header.
+///
+/// Source: Avaya IP Office Manager "SMDR Fields" (15-601011) and the KB "SMDR Examples";
+/// `shared/reference/formats/avaya-ipoffice.md`. Any field count from 17 to 37 is accepted;
+/// missing trailing fields are empty.
+///
+/// | # | field | canonical |
+/// |---|---|---|
+/// | 1 | Call Start `YYYY/MM/DD HH:MM:SS` (original start, on every segment) | `start` |
+/// | 2 | Connected Time `HH:MM:SS` (excludes ring, hold, park) | `duration_s` |
+/// | 3 | Ring Time (s) | `ring_s` |
+/// | 4 | Caller (extension, CLI, `number@ip`, `anonymous@…`) | `number` (incoming) |
+/// | 5 | Direction `I`/`O` (internal calls are `O`) | `direction` |
+/// | 6 | Called Number (original, for transfers) | `number` (outgoing, internal) |
+/// | 7 | Dialled Number | `dialed` |
+/// | 8 | Account | `account_code` |
+/// | 9 | Is Internal `1`/`0` (`I` in one Avaya example) | `direction` = internal |
+/// | 10 | Call ID | `call_id` |
+/// | 11 | Continuation | `continuation` |
+/// | 12-15 | Party1Device/Name, Party2Device/Name (`E` ext, `T` line, `V` voicemail/conference) | `extension`, `extension_name`, `trunk` |
+/// | 16, 17 | Hold, Park (s) | `hold_s`, `park_s` |
+/// | 18, 19 | AuthValid, AuthCode | extras |
+/// | 20-27 | User Charged, Call Charge, Currency, Amount at Last User Change, Call Units, Units at Last User Change, Cost per Unit, Mark Up | `pbx_cost`, `currency`, `units`, extras |
+/// | 28-30 | External Targeting Cause, Targeter Id, Targeted Number | `flags`, extras |
+/// | 31-37 | server IPs, unique call ids, SMDR Record Time, consent, verification | extras, `end` (35) |
+///
+/// `end` is the start plus ring, connected, hold and park time of every segment so far of the same
+/// Call ID (segments follow one another), or the SMDR Record Time (field 35) when printed.
+public enum AvayaIPOfficeFormat: SMDRFormat {
+    public static let id = "avaya-ipo"
+    public static let title = "Avaya IP Office SMDR (CSV, 17-37 fields)"
+
+    public static func claim(_ lines: [String]) -> Int {
+        let hits = lines.filter { line in
+            let t = ByteText(line)
+            return t.matches("9999/99/99 99:99:99,99:99:99,", at: 0) && line.utf8.filter { $0 == UInt8(ascii: ",") }.count >= 16
+        }.count
+        return hits == 0 ? 0 : 60 + 40 * hits / lines.count
+    }
+
+    public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
+
+    struct Parser: RecordParser {
+        let clock: ZoneClock
+        var fields: [Range<Int>] = []
+        /// Seconds elapsed so far in each open call (Call ID → seconds), to place later segments.
+        var elapsedByCall: [String: Int] = [:]
+
+        init(_ options: ParseOptions) {
+            clock = ZoneClock(timeZone: options.timeZone)
+            fields.reserveCapacity(40)
+        }
+
+        mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
+            let t = line.text
+            fields.removeAll(keepingCapacity: true)
+            var s = 0
+            for i in 0..<t.count where t[i] == UInt8(ascii: ",") {
+                fields.append(s..<i)
+                s = i + 1
+            }
+            fields.append(s..<t.count)
+            guard fields.count >= 17 else {
+                return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fields.count): is the format right (try --format auto)?", format: id))
+            }
+            func f(_ n: Int) -> ArraySlice<UInt8> {
+                n <= fields.count ? t.slice(fields[n - 1].lowerBound, fields[n - 1].upperBound).trimmed : []
+            }
+            func str(_ n: Int) -> String? {
+                let v = f(n)
+                return v.isEmpty ? nil : v.decoded
+            }
+            let startText = ByteText(f(1))
+            guard startText.count == 19, startText.matches("9999/99/99 99:99:99", at: 0),
+                let startCivil = CivilDateTime(
+                    year: startText.number(0, 4)!, month: startText.number(5, 2)!, day: startText.number(8, 2)!,
+                    hour: startText.number(11, 2)!, minute: startText.number(14, 2)!, second: startText.number(17, 2)!)
+            else {
+                return out.append(line.reject("field 1 (Call Start) must be a valid YYYY/MM/DD HH:MM:SS, found '\(f(1).decoded)'", format: id))
+            }
+            guard let connected = f(2).clockSeconds else {
+                return out.append(line.reject("field 2 (Connected Time) must be HH:MM:SS, found '\(f(2).decoded)'", format: id))
+            }
+            let ring = f(3).int
+            guard f(3).isEmpty || ring != nil else {
+                return out.append(line.reject("field 3 (Ring Time) must be whole seconds, found '\(f(3).decoded)'", format: id))
+            }
+            let dir = f(5)
+            guard dir.count == 1, dir.first == UInt8(ascii: "I") || dir.first == UInt8(ascii: "O") else {
+                return out.append(line.reject("field 5 (Direction) must be I or O, found '\(dir.decoded)'", format: id))
+            }
+
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            r.durationSeconds = connected
+            r.ringSeconds = ring
+            r.holdSeconds = f(16).int
+            r.parkSeconds = f(17).int
+            let internalFlag = f(9)
+            let isInternal = internalFlag.first == UInt8(ascii: "1") || internalFlag.first == UInt8(ascii: "I")
+            let incoming = dir.first == UInt8(ascii: "I")
+            r.direction = isInternal ? .internal : (incoming ? .incoming : .outgoing)
+            r.answered = connected > 0
+
+            // Parties: the extension side is charged; the line side is the trunk.
+            let p1 = f(12), p2 = f(14)
+            let p1Kind = p1.first, p2Kind = p2.first
+            if p1Kind == UInt8(ascii: "E") {
+                r.extension_ = p1.dropFirst().decoded
+                r.extensionName = str(13)
+            } else if p2Kind == UInt8(ascii: "E") {
+                r.extension_ = p2.dropFirst().decoded
+                r.extensionName = str(15)
+            }
+            if p1Kind == UInt8(ascii: "T") {
+                r.trunk = p1.decoded
+                r.setExtra("trunk_name", str(13))
+            } else if p2Kind == UInt8(ascii: "T") {
+                r.trunk = p2.decoded
+                r.setExtra("trunk_name", str(15))
+            }
+            for (device, name) in [(p1, str(13)), (p2, str(15))] where device.first == UInt8(ascii: "V") {
+                let n = name ?? ""
+                if n.hasPrefix("VM ") { r.flags.insert(.voicemail) }
+                if n.hasPrefix("CO ") { r.flags.insert(.conference) }
+            }
+            if str(6) == "Voice Mail" { r.flags.insert(.voicemail) }
+
+            // The other party's number.
+            let caller = str(4)
+            if incoming {
+                if let caller {
+                    if caller.lowercased().hasPrefix("anonymous") || caller.lowercased() == "withheld" {
+                        r.flags.insert(.withheld)
+                    } else {
+                        let user = caller.split(separator: "@", maxSplits: 1).first.map(String.init) ?? caller
+                        r.number = user.phoneDigits
+                    }
+                } else {
+                    r.flags.insert(.withheld)
+                }
+            } else {
+                r.number = str(6)?.phoneDigits
+            }
+            r.dialed = str(7)
+            r.accountCode = str(8)
+            r.callID = str(10)
+            r.continuation = f(11).first == UInt8(ascii: "1")
+            if (r.holdSeconds ?? 0) > 0 { r.flags.insert(.hold) }
+            if (r.parkSeconds ?? 0) > 0 { r.flags.insert(.park) }
+
+            // Charging (ISDN Advice of Charge).
+            if let charge = str(21) { r.pbxCost = Decimals.normalise(charge) }
+            r.currency = str(22)
+            r.units = f(24).int
+
+            // Targeting: forwards, transfers, conferences, twinning.
+            let cause = str(28)
+            if let cause {
+                let reason = cause.split(separator: " ").dropFirst().joined(separator: " ").lowercased()
+                switch reason {
+                case "xfp", "xfd": r.flags.insert(.transfer)
+                case "cfp", "cfd": r.flags.insert(.conference)
+                case "": r.flags.insert(.forward)  // bare "who": a user's forward to an external number
+                default: r.flags.insert(.forward)  // fb, fu, fnr, fdnd, MT, TW
+                }
+            }
+
+            r.setExtra("caller", caller)
+            r.setExtra("called_number", str(6))
+            r.setExtra("party1_device", str(12))
+            r.setExtra("party1_name", str(13))
+            r.setExtra("party2_device", str(14))
+            r.setExtra("party2_name", str(15))
+            if let auth = str(19), auth != "n/a" {
+                r.setExtra("auth_code", auth)
+                r.setExtra("auth_valid", .bool(f(18).first == UInt8(ascii: "1")))
+            }
+            r.setExtra("user_charged", str(20))
+            r.setExtra("amount_at_last_user_change", str(23).flatMap(Decimals.normalise))
+            if let u = f(25).int { r.setExtra("units_at_last_user_change", .int(u)) }
+            // Cost per unit is in 1/10,000 of the currency; mark-up in 1/100 (some releases print `1.00`).
+            if let cpu = str(26) { r.setExtra("cost_per_unit", cpu.contains(".") ? Decimals.normalise(cpu) : Decimals.scaled(cpu, places: 4)) }
+            if let mu = str(27) { r.setExtra("mark_up", mu.contains(".") ? Decimals.normalise(mu) : Decimals.scaled(mu, places: 2)) }
+            r.setExtra("external_targeting_cause", cause)
+            r.setExtra("external_targeter_id", str(29))
+            r.setExtra("external_targeted_number", str(30))
+            r.setExtra("calling_party_server_ip", str(31))
+            r.setExtra("caller_unique_call_id", str(32))
+            r.setExtra("called_party_server_ip", str(33))
+            r.setExtra("called_unique_call_id", str(34))
+            r.setExtra("caller_consent_directive", str(36))
+            r.setExtra("calling_number_verification", str(37))
+
+            // Times: every segment carries the call's original start.
+            let start = clock.zoned(startCivil)
+            r.start = start
+            let segment = (ring ?? 0) + connected + (r.holdSeconds ?? 0) + (r.parkSeconds ?? 0)
+            var elapsed = segment
+            if let callID = r.callID {
+                elapsed += elapsedByCall[callID] ?? 0
+                if r.continuation { elapsedByCall[callID] = elapsed } else { elapsedByCall[callID] = nil }
+            }
+            let recordTime = ByteText(f(35))
+            if recordTime.matches("9999/99/99 99:99:99", at: 0),
+                let rt = CivilDateTime(
+                    year: recordTime.number(0, 4)!, month: recordTime.number(5, 2)!, day: recordTime.number(8, 2)!,
+                    hour: recordTime.number(11, 2)!, minute: recordTime.number(14, 2)!, second: recordTime.number(17, 2)!)
+            {
+                r.end = clock.zoned(rt)
+            } else {
+                r.end = clock.zoned(utc: start.utc + Int64(elapsed))
+            }
+            out.append(.record(r))
+        }
+    }
+
+    public static let vectors: [FormatVector] = [
+        // Avaya KB example 1: lost incoming call.
+        FormatVector(
+            ["2008/06/28 09:28:41,00:00:00,9,8004206,I,4324,4324,,0,1000014155,0,E4324,Joe Bloggs,T9161,LINE 5.1,0,0"],
+            [
+                "start": "\"2008-06-28T09:28:41+02:00\"", "end": "\"2008-06-28T09:28:50+02:00\"", "duration_s": "0", "ring_s": "9",
+                "direction": "\"incoming\"", "answered": "false", "extension": "\"4324\"", "extension_name": "\"Joe Bloggs\"",
+                "trunk": "\"T9161\"", "number": "\"8004206\"", "dialed": "\"4324\"", "call_id": "\"1000014155\"", "continuation": "false",
+            ]),
+        // KB example 3: first segment of a call transferred to voicemail, 11 s on hold.
+        FormatVector(
+            ["2008/06/28 09:30:57,00:00:13,7,01707392200,I,299999,299999,,0,1000014160,1,E4750,John Smith,T9002,LINE 1.2,11,0"],
+            ["hold_s": "11", "continuation": "true", "flags": "[\"hold\"]", "extension": "\"4750\"", "end": "\"2008-06-28T09:31:28+02:00\""]),
+        // KB example 2: `I` printed in the Is Internal field, trailing space.
+        FormatVector(
+            ["2008/10/20 06:43:58,00:00:10,21,15,O,11,11,,I,28,0,E15,Extn15,V9051,VM Channel 1,0,0 "],
+            ["direction": "\"internal\"", "flags": "[\"voicemail\"]", "number": "\"11\"", "extension": "\"15\"", "answered": "true"]),
+        // A 34-field record with Advice of Charge: cost padded, 4 decimals; SIP caller as number@ip.
+        FormatVector(
+            [
+                "2014/03/12 10:04:11,00:02:05,4,01234567890@10.0.0.5,I,201,201,ACME,0,1004321,0,E201,Reception,T9001,Line 1.1,0,0,n/a,n/a,,    1.2500,EUR,,5,,10700,100,U fu,Reception,0612345678,,,,",
+            ],
+            [
+                "number": "\"01234567890\"", "pbx_cost": "\"1.2500\"", "currency": "\"EUR\"", "units": "5", "account_code": "\"ACME\"",
+                "cost_per_unit": "\"1.0700\"", "mark_up": "\"1.00\"", "flags": "[\"forward\"]", "external_targeted_number": "\"0612345678\"",
+            ]),
+        FormatVector(
+            ["2014/03/12 10:04:11,00:02:05,4,anonymous@anonymous.invalid,I,201,201,,0,1004322,0,E201,Reception,T9001,Line 1.1,0,0"],
+            ["number": "null", "flags": "[\"withheld\"]"]),
+    ]
+}

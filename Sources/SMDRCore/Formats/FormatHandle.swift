@@ -1,0 +1,36 @@
+/// A format ready to use: a built-in ``SMDRFormat`` type or a custom format loaded from YAML.
+public struct FormatHandle: @unchecked Sendable {
+    public let id: String
+    public let title: String
+    public let claim: ([String]) -> Int
+    public let makeParser: (ParseOptions) -> any RecordParser
+
+    public init(id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser) {
+        self.id = id
+        self.title = title
+        self.claim = claim
+        self.makeParser = makeParser
+    }
+
+    public init(_ format: any SMDRFormat.Type) {
+        self.init(id: format.id, title: format.title, claim: format.claim, makeParser: format.makeParser)
+    }
+
+    public static var builtIn: [FormatHandle] { FormatRegistry.builtIn.map(FormatHandle.init) }
+}
+
+/// Picks the format of a stream from its first lines (`--format auto`).
+public enum FormatDetector {
+    /// How many non-blank lines are read before deciding.
+    public static let sampleSize = 12
+
+    /// The best claimant, or `nil` when no format recognises the lines.
+    public static func detect(_ lines: [String], among formats: [FormatHandle]) -> FormatHandle? {
+        var best: (FormatHandle, Int)?
+        for f in formats {
+            let score = f.claim(lines)
+            if score > 0 && score > (best?.1 ?? 0) { best = (f, score) }
+        }
+        return best?.0
+    }
+}

@@ -1,0 +1,26 @@
+/// One record-sized piece of the input as the framer cut it: the bytes of a line without its
+/// terminator (CR, LF, CRLF, NUL, ETX), with form feeds and NUL padding removed.
+public struct FramedLine: Sendable {
+    /// The line's bytes (indices are not zero-based: use ``text``).
+    public var bytes: ArraySlice<UInt8>
+    /// 1-based line of the input where this line starts.
+    public var number: Int
+    /// The line was longer than the framer's bound; `bytes` holds its beginning only.
+    public var truncated: Bool
+    /// The line came inside an STX…ETX frame (NEC).
+    public var framed: Bool
+
+    public init(bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false) {
+        self.bytes = bytes
+        self.number = number
+        self.truncated = truncated
+        self.framed = framed
+    }
+
+    public init(_ string: String, number: Int = 1) {
+        self.init(bytes: ArraySlice(Array(string.utf8)), number: number)
+    }
+
+    /// Zero-based column access to the bytes.
+    public var text: ByteText { ByteText(bytes) }
+}

@@ -1,0 +1,221 @@
+/// Zero-based, bounds-forgiving access to a line's bytes: the tool every column table uses.
+///
+/// Columns past the end of the line read as empty, so a record whose trailing blanks were
+/// stripped (as in many captures) parses like the padded one.
+public struct ByteText: Sendable {
+    public let bytes: ArraySlice<UInt8>
+
+    public init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+    public init(_ string: String) { self.bytes = ArraySlice(Array(string.utf8)) }
+
+    @inline(__always) public var count: Int { bytes.count }
+
+    /// The byte at column `i`, or a space past the end.
+    @inline(__always) public subscript(i: Int) -> UInt8 {
+        i >= 0 && i < bytes.count ? bytes[bytes.startIndex + i] : 0x20
+    }
+
+    /// Columns `[from, to)`, clamped to the line.
+    @inline(__always) public func slice(_ from: Int, _ to: Int) -> ArraySlice<UInt8> {
+        let lo = max(0, min(from, bytes.count))
+        let hi = max(lo, min(to, bytes.count))
+        return bytes[(bytes.startIndex + lo)..<(bytes.startIndex + hi)]
+    }
+
+    /// Columns `[from, to)` with surrounding blanks removed.
+    @inline(__always) public func field(_ from: Int, _ to: Int) -> ArraySlice<UInt8> {
+        slice(from, to).trimmed
+    }
+
+    /// Columns `[from, to)` trimmed, as a string; `nil` when blank.
+    public func string(_ from: Int, _ to: Int) -> String? {
+        let f = field(from, to)
+        return f.isEmpty ? nil : f.decoded
+    }
+
+    /// 1-based inclusive columns, as vendor manuals write them.
+    public func string(columns range: ClosedRange<Int>) -> String? {
+        string(range.lowerBound - 1, range.upperBound)
+    }
+
+    public func field(columns range: ClosedRange<Int>) -> ArraySlice<UInt8> {
+        field(range.lowerBound - 1, range.upperBound)
+    }
+
+    public var decoded: String { bytes.decoded }
+    public var trimmed: ArraySlice<UInt8> { bytes.trimmed }
+
+    /// Splits on blanks into column ranges (zero-based, end-exclusive).
+    public func tokens() -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        let n = count
+        while i < n {
+            while i < n && self[i].isBlank { i += 1 }
+            if i >= n { break }
+            var j = i
+            while j < n && !self[j].isBlank { j += 1 }
+            out.append(i..<j)
+            i = j
+        }
+        return out
+    }
+
+    public func string(_ r: Range<Int>) -> String { slice(r.lowerBound, r.upperBound).decoded }
+
+    /// Finds the first column at or after `from` where `pattern` matches (`9` = digit, `?` = any, else literal).
+    public func find(_ pattern: String, from: Int = 0) -> Int? {
+        let p = Array(pattern.utf8)
+        guard count >= p.count else { return nil }
+        var i = max(0, from)
+        while i + p.count <= count {
+            if matches(p, at: i) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Whether `pattern` matches at column `at` (`9` = digit, `?` = any byte, else literal).
+    public func matches(_ pattern: [UInt8], at: Int) -> Bool {
+        guard at >= 0, at + pattern.count <= count else { return false }
+        for (k, c) in pattern.enumerated() {
+            let b = self[at + k]
+            switch c {
+            case UInt8(ascii: "9"): if !b.isDigit { return false }
+            case UInt8(ascii: "?"): continue
+            default: if b != c { return false }
+            }
+        }
+        return true
+    }
+
+    public func matches(_ pattern: String, at: Int) -> Bool { matches(Array(pattern.utf8), at: at) }
+}
+
+extension UInt8 {
+    @inline(__always) public var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+    @inline(__always) public var isBlank: Bool { self == 0x20 || self == 0x09 }
+    @inline(__always) public var isUpperLetter: Bool { self >= 0x41 && self <= 0x5A }
+    @inline(__always) public var isLetter: Bool { (self | 0x20) >= 0x61 && (self | 0x20) <= 0x7A }
+    @inline(__always) var digitValue: Int { Int(self) - 48 }
+}
+
+extension ArraySlice<UInt8> {
+    /// Without leading and trailing blanks.
+    public var trimmed: ArraySlice<UInt8> {
+        var lo = startIndex
+        var hi = endIndex
+        while lo < hi && self[lo].isBlank { lo += 1 }
+        while hi > lo && self[hi - 1].isBlank { hi -= 1 }
+        return self[lo..<hi]
+    }
+
+    /// The text: UTF-8 when the bytes are valid UTF-8, otherwise Latin-1 (so `Ã©` stays readable as `é`).
+    public var decoded: String {
+        var ascii = true
+        for b in self where b >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: self, as: UTF8.self) }
+        if let s = String(validating: self, as: UTF8.self) { return s }
+        var scalars = String.UnicodeScalarView()
+        for b in self { scalars.append(Unicode.Scalar(b)) }
+        return String(scalars)
+    }
+
+    /// A non-negative decimal integer made of digits only, allowing surrounding blanks.
+    public var int: Int? {
+        let t = trimmed
+        guard !t.isEmpty, t.count <= 18 else { return nil }
+        var v = 0
+        for b in t {
+            guard b.isDigit else { return nil }
+            v = v &* 10 &+ b.digitValue
+        }
+        return v
+    }
+
+    public var allDigits: Bool { !isEmpty && allSatisfy(\.isDigit) }
+
+    /// `hh:mm:ss`, `h:mm:ss`, `hhhh:mm:ss`, `mm:ss` or `hh:mm'ss` (Panasonic) as seconds.
+    public var clockSeconds: Int? {
+        let t = trimmed
+        var parts: [Int] = []
+        var current = -1
+        for b in t {
+            if b.isDigit {
+                current = (current < 0 ? 0 : current) * 10 + b.digitValue
+                if current > 999_999 { return nil }
+            } else if b == UInt8(ascii: ":") || b == UInt8(ascii: "'") || b == UInt8(ascii: ".") {
+                guard current >= 0 else { return nil }
+                parts.append(current)
+                current = -1
+            } else {
+                return nil
+            }
+        }
+        guard current >= 0 else { return nil }
+        parts.append(current)
+        switch parts.count {
+        case 2:
+            guard parts[1] < 60 else { return nil }
+            return parts[0] * 60 + parts[1]
+        case 3:
+            guard parts[1] < 60, parts[2] < 60 else { return nil }
+            return parts[0] * 3600 + parts[1] * 60 + parts[2]
+        default: return nil
+        }
+    }
+}
+
+extension String {
+    /// Digits and `+` only: the canonical form of a telephone number. `nil` when none remain.
+    public var phoneDigits: String? {
+        let kept = unicodeScalars.filter { ($0 >= "0" && $0 <= "9") || $0 == "+" }
+        guard kept.contains(where: { $0 != "+" }) else { return nil }
+        var s = String(String.UnicodeScalarView(kept))
+        // A `+` only makes sense in front.
+        if s.dropFirst().contains("+") {
+            let first = s.first == "+" ? "+" : ""
+            s = first + s.filter { $0 != "+" }
+        }
+        return s
+    }
+
+    /// The string with blanks removed at both ends; `nil` when nothing is left.
+    public var nonBlank: String? {
+        let t = trimmingBlanks
+        return t.isEmpty ? nil : t
+    }
+
+    var trimmingBlanks: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension ByteText {
+    /// `n` digits at column `at` as a number, or `nil` when any of them is not a digit.
+    @inline(__always) public func number(_ at: Int, _ n: Int) -> Int? {
+        guard at >= 0, at + n <= count else { return nil }
+        var v = 0
+        for k in 0..<n {
+            let b = self[at + k]
+            guard b.isDigit else { return nil }
+            v = v * 10 + b.digitValue
+        }
+        return v
+    }
+}
+
+extension FramedLine {
+    /// A reject for this line, with the reason a person can act on.
+    public func reject(_ reason: String, format: String) -> ParseEvent {
+        .reject(Reject(line: number, text: bytes.decoded, reason: reason, format: format))
+    }
+
+    public func skip(_ reason: String) -> ParseEvent { .skip(line: number, reason: reason) }
+}
