@@ -1,12 +1,12 @@
 /// Every format the agent knows, in one table (like gpsd's driver array).
 public enum FormatRegistry {
     public static let builtIn: [any SMDRFormat.Type] = [
-        // AlcatelOXOFormat.self,
-        // AlcatelOXEFormat.self,
+        AlcatelOXOFormat.self,
+        AlcatelOXEFormat.self,
         AvayaIPOfficeFormat.self,
         PanasonicFormat.self,
         PanasonicTESFormat.self,
-        // MitelFormat.self,
+        MitelFormat.self,
         // NECNeaxFormat.self,
         // NECSLFormat.self,
         // SiemensHiPathFormat.self,
