@@ -61,6 +61,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             }
             fields.append(s..<t.count)
             guard fields.count >= 17 else {
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
                 return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fields.count): is the format right (try --format auto)?", format: id))
             }
             func f(_ n: Int) -> ArraySlice<UInt8> {
