@@ -228,7 +228,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
                     values["DNU"] = s
                 } else if values["DNU"] != nil && values["RIN"] == nil && s.count == 5 && b.matches("99:99", at: 0) {
                     values["RIN"] = s
-                } else if values["DNU"] != nil && values["CST"] == nil && Decimals.normalise(s) != nil && (s.contains(".") || s.contains(",")) {
+                } else if values["DNU"] != nil && values["CST"] == nil && Decimals.normalise(s) != nil && (s.contains(Character(".")) || s.contains(Character(","))) {
                     values["CST"] = s
                 } else {
                     rest.append(s)
@@ -292,7 +292,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
             r.trunk = v["TRK"]
             if let dnu = v["DNU"] {
                 r.dialed = dnu
-                if dnu.contains("*") || dnu.contains(".") || dnu.contains("X") {
+                if dnu.contains(Character("*")) || dnu.contains(Character(".")) || dnu.contains(Character("X")) {
                     r.flags.insert(.masked)
                 } else {
                     r.number = dnu.phoneDigits
@@ -319,8 +319,8 @@ public enum AlcatelOXOFormat: SMDRFormat {
             r.setExtra("dialling_mode", v["DMO"])
             r.setExtra("node", v["NOD"])
             r.setExtra("carrier", v["CAR"])
-            if v["FAC"]?.contains("T") == true { r.setExtra("metering_active", .bool(true)) }
-            if v["FAC"]?.contains("I") == true { r.setExtra("user_to_user_signalling", .bool(true)) }
+            if v["FAC"]?.contains(Character("T")) == true { r.setExtra("metering_active", .bool(true)) }
+            if v["FAC"]?.contains(Character("I")) == true { r.setExtra("user_to_user_signalling", .bool(true)) }
             return .record(r)
         }
     }

@@ -52,162 +52,175 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
         }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
-            let t = line.text
+            line.withRawText { t in parse(line, t, into: &out) }
+        }
+
+        mutating func parse(_ line: FramedLine, _ t: RawText, into out: inout [ParseEvent]) {
             fields.removeAll(keepingCapacity: true)
             var s = 0
-            for i in 0..<t.count where t[i] == UInt8(ascii: ",") {
+            for i in 0..<t.count where t.p[i] == UInt8(ascii: ",") {
                 fields.append(s..<i)
                 s = i + 1
             }
             fields.append(s..<t.count)
             guard fields.count >= 17 else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.contains(0..<t.count, where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
                 return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fields.count): is the format right (try --format auto)?", format: id))
             }
-            func f(_ n: Int) -> ArraySlice<UInt8> {
-                n <= fields.count ? t.slice(fields[n - 1].lowerBound, fields[n - 1].upperBound).trimmed : []
+            let fieldCount = fields.count
+            let ranges = fields
+            /// Field `n` (1-based) without blanks; empty past the last field.
+            func f(_ n: Int) -> Range<Int> { n <= fieldCount ? t.trimmed(ranges[n - 1]) : 0..<0 }
+            func str(_ n: Int) -> String? { t.string(f(n)) }
+            func first(_ n: Int) -> UInt8? { let r = f(n); return r.isEmpty ? nil : t.p[r.lowerBound] }
+            func civil(_ r: Range<Int>) -> CivilDateTime? {
+                guard r.count == 19, t.matches("9999/99/99 99:99:99", at: r.lowerBound) else { return nil }
+                let a = r.lowerBound
+                return CivilDateTime(
+                    year: t.number(a, 4)!, month: t.number(a + 5, 2)!, day: t.number(a + 8, 2)!,
+                    hour: t.number(a + 11, 2)!, minute: t.number(a + 14, 2)!, second: t.number(a + 17, 2)!)
             }
-            func str(_ n: Int) -> String? {
-                let v = f(n)
-                return v.isEmpty ? nil : v.decoded
+            guard let startCivil = civil(f(1)) else {
+                return out.append(line.reject("field 1 (Call Start) must be a valid YYYY/MM/DD HH:MM:SS, found '\(str(1) ?? "")'", format: id))
             }
-            let startText = ByteText(f(1))
-            guard startText.count == 19, startText.matches("9999/99/99 99:99:99", at: 0),
-                let startCivil = CivilDateTime(
-                    year: startText.number(0, 4)!, month: startText.number(5, 2)!, day: startText.number(8, 2)!,
-                    hour: startText.number(11, 2)!, minute: startText.number(14, 2)!, second: startText.number(17, 2)!)
-            else {
-                return out.append(line.reject("field 1 (Call Start) must be a valid YYYY/MM/DD HH:MM:SS, found '\(f(1).decoded)'", format: id))
+            guard let connected = t.clockSeconds(f(2)) else {
+                return out.append(line.reject("field 2 (Connected Time) must be HH:MM:SS, found '\(str(2) ?? "")'", format: id))
             }
-            guard let connected = f(2).clockSeconds else {
-                return out.append(line.reject("field 2 (Connected Time) must be HH:MM:SS, found '\(f(2).decoded)'", format: id))
-            }
-            let ring = f(3).int
+            let ring = t.int(f(3))
             guard f(3).isEmpty || ring != nil else {
-                return out.append(line.reject("field 3 (Ring Time) must be whole seconds, found '\(f(3).decoded)'", format: id))
+                return out.append(line.reject("field 3 (Ring Time) must be whole seconds, found '\(str(3) ?? "")'", format: id))
             }
             let dir = f(5)
-            guard dir.count == 1, dir.first == UInt8(ascii: "I") || dir.first == UInt8(ascii: "O") else {
-                return out.append(line.reject("field 5 (Direction) must be I or O, found '\(dir.decoded)'", format: id))
+            guard dir.count == 1, t.p[dir.lowerBound] == UInt8(ascii: "I") || t.p[dir.lowerBound] == UInt8(ascii: "O") else {
+                return out.append(line.reject("field 5 (Direction) must be I or O, found '\(str(5) ?? "")'", format: id))
             }
 
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: t.string(0..<t.count) ?? "", line: line.number)
             r.durationSeconds = connected
             r.ringSeconds = ring
-            r.holdSeconds = f(16).int
-            r.parkSeconds = f(17).int
-            let internalFlag = f(9)
-            let isInternal = internalFlag.first == UInt8(ascii: "1") || internalFlag.first == UInt8(ascii: "I")
-            let incoming = dir.first == UInt8(ascii: "I")
+            r.holdSeconds = t.int(f(16))
+            r.parkSeconds = t.int(f(17))
+            let internalFlag = first(9)
+            let isInternal = internalFlag == UInt8(ascii: "1") || internalFlag == UInt8(ascii: "I")
+            let incoming = t.p[dir.lowerBound] == UInt8(ascii: "I")
             r.direction = isInternal ? .internal : (incoming ? .incoming : .outgoing)
             r.answered = connected > 0
 
             // Parties: the extension side is charged; the line side is the trunk.
             let p1 = f(12), p2 = f(14)
-            let p1Kind = p1.first, p2Kind = p2.first
+            let p1Kind = first(12), p2Kind = first(14)
+            let p1Name = str(13), p2Name = str(15)
             if p1Kind == UInt8(ascii: "E") {
-                r.extension_ = p1.dropFirst().decoded
-                r.extensionName = str(13)
+                r.extension_ = t.string((p1.lowerBound + 1)..<p1.upperBound)
+                r.extensionName = p1Name
             } else if p2Kind == UInt8(ascii: "E") {
-                r.extension_ = p2.dropFirst().decoded
-                r.extensionName = str(15)
+                r.extension_ = t.string((p2.lowerBound + 1)..<p2.upperBound)
+                r.extensionName = p2Name
             }
+            let p1Device = t.string(p1), p2Device = t.string(p2)
             if p1Kind == UInt8(ascii: "T") {
-                r.trunk = p1.decoded
-                r.setExtra("trunk_name", str(13))
+                r.trunk = p1Device
+                r.setExtra("trunk_name", p1Name)
             } else if p2Kind == UInt8(ascii: "T") {
-                r.trunk = p2.decoded
-                r.setExtra("trunk_name", str(15))
+                r.trunk = p2Device
+                r.setExtra("trunk_name", p2Name)
             }
-            for (device, name) in [(p1, str(13)), (p2, str(15))] where device.first == UInt8(ascii: "V") {
-                let n = name ?? ""
-                if n.hasPrefix("VM ") { r.flags.insert(.voicemail) }
-                if n.hasPrefix("CO ") { r.flags.insert(.conference) }
+            if p1Kind == UInt8(ascii: "V") || p2Kind == UInt8(ascii: "V") {
+                for (kind, name) in [(p1Kind, p1Name), (p2Kind, p2Name)] where kind == UInt8(ascii: "V") {
+                    let n = name ?? ""
+                    if n.hasPrefix("VM ") { r.flags.insert(.voicemail) }
+                    if n.hasPrefix("CO ") { r.flags.insert(.conference) }
+                }
             }
-            if str(6) == "Voice Mail" { r.flags.insert(.voicemail) }
+            let calledNumber = str(6)
+            if calledNumber == "Voice Mail" { r.flags.insert(.voicemail) }
 
             // The other party's number.
             let caller = str(4)
             if incoming {
                 if let caller {
-                    if caller.lowercased().hasPrefix("anonymous") || caller.lowercased() == "withheld" {
+                    if caller.utf8.first.map({ $0 | 0x20 == UInt8(ascii: "a") || $0 | 0x20 == UInt8(ascii: "w") }) == true,
+                        caller.lowercased().hasPrefix("anonymous") || caller.lowercased() == "withheld"
+                    {
                         r.flags.insert(.withheld)
                     } else {
-                        let user = caller.split(separator: "@", maxSplits: 1).first.map(String.init) ?? caller
-                        r.number = user.phoneDigits
+                        // SIP callers come as number@ip.
+                        let c = f(4)
+                        var end = c.upperBound
+                        for i in c where t.p[i] == UInt8(ascii: "@") {
+                            end = i
+                            break
+                        }
+                        r.number = t.string(c.lowerBound..<end)?.phoneDigits
                     }
                 } else {
                     r.flags.insert(.withheld)
                 }
             } else {
-                r.number = str(6)?.phoneDigits
+                r.number = calledNumber?.phoneDigits
             }
             r.dialed = str(7)
             r.accountCode = str(8)
             r.callID = str(10)
-            r.continuation = f(11).first == UInt8(ascii: "1")
+            r.continuation = first(11) == UInt8(ascii: "1")
             if (r.holdSeconds ?? 0) > 0 { r.flags.insert(.hold) }
             if (r.parkSeconds ?? 0) > 0 { r.flags.insert(.park) }
 
-            // Charging (ISDN Advice of Charge).
-            if let charge = str(21) { r.pbxCost = Decimals.normalise(charge) }
-            r.currency = str(22)
-            r.units = f(24).int
-
-            // Targeting: forwards, transfers, conferences, twinning.
-            let cause = str(28)
-            if let cause {
-                let reason = cause.split(separator: " ").dropFirst().joined(separator: " ").lowercased()
-                switch reason {
-                case "xfp", "xfd": r.flags.insert(.transfer)
-                case "cfp", "cfd": r.flags.insert(.conference)
-                case "": r.flags.insert(.forward)  // bare "who": a user's forward to an external number
-                default: r.flags.insert(.forward)  // fb, fu, fnr, fdnd, MT, TW
-                }
-            }
-
             r.setExtra("caller", caller)
-            r.setExtra("called_number", str(6))
-            r.setExtra("party1_device", str(12))
-            r.setExtra("party1_name", str(13))
-            r.setExtra("party2_device", str(14))
-            r.setExtra("party2_name", str(15))
-            if let auth = str(19), auth != "n/a" {
-                r.setExtra("auth_code", auth)
-                r.setExtra("auth_valid", .bool(f(18).first == UInt8(ascii: "1")))
+            r.setExtra("called_number", calledNumber)
+            r.setExtra("party1_device", p1Device)
+            r.setExtra("party1_name", p1Name)
+            r.setExtra("party2_device", p2Device)
+            r.setExtra("party2_name", p2Name)
+
+            // Fields 18 and later: authorisation, charging, targeting, release 8-12 additions.
+            if fieldCount > 17 {
+                if let auth = str(19), auth != "n/a" {
+                    r.setExtra("auth_code", auth)
+                    r.setExtra("auth_valid", .bool(first(18) == UInt8(ascii: "1")))
+                }
+                // Charging (ISDN Advice of Charge).
+                if let charge = str(21) { r.pbxCost = Decimals.normalise(charge) }
+                r.currency = str(22)
+                r.units = t.int(f(24))
+                // Targeting: forwards, transfers, conferences, twinning.
+                let cause = str(28)
+                if let cause {
+                    let reason = cause.split(separator: " ").dropFirst().joined(separator: " ").lowercased()
+                    switch reason {
+                    case "xfp", "xfd": r.flags.insert(.transfer)
+                    case "cfp", "cfd": r.flags.insert(.conference)
+                    default: r.flags.insert(.forward)  // fb, fu, fnr, fdnd, MT, TW, or the bare "who": a forward
+                    }
+                }
+                r.setExtra("user_charged", str(20))
+                r.setExtra("amount_at_last_user_change", str(23).flatMap(Decimals.normalise))
+                if let u = t.int(f(25)) { r.setExtra("units_at_last_user_change", .int(u)) }
+                // Cost per unit is in 1/10,000 of the currency; mark-up in 1/100 (some releases print `1.00`).
+                if let cpu = str(26) { r.setExtra("cost_per_unit", cpu.contains(Character(".")) ? Decimals.normalise(cpu) : Decimals.scaled(cpu, places: 4)) }
+                if let mu = str(27) { r.setExtra("mark_up", mu.contains(Character(".")) ? Decimals.normalise(mu) : Decimals.scaled(mu, places: 2)) }
+                r.setExtra("external_targeting_cause", cause)
+                r.setExtra("external_targeter_id", str(29))
+                r.setExtra("external_targeted_number", str(30))
+                r.setExtra("calling_party_server_ip", str(31))
+                r.setExtra("caller_unique_call_id", str(32))
+                r.setExtra("called_party_server_ip", str(33))
+                r.setExtra("called_unique_call_id", str(34))
+                r.setExtra("caller_consent_directive", str(36))
+                r.setExtra("calling_number_verification", str(37))
             }
-            r.setExtra("user_charged", str(20))
-            r.setExtra("amount_at_last_user_change", str(23).flatMap(Decimals.normalise))
-            if let u = f(25).int { r.setExtra("units_at_last_user_change", .int(u)) }
-            // Cost per unit is in 1/10,000 of the currency; mark-up in 1/100 (some releases print `1.00`).
-            if let cpu = str(26) { r.setExtra("cost_per_unit", cpu.contains(".") ? Decimals.normalise(cpu) : Decimals.scaled(cpu, places: 4)) }
-            if let mu = str(27) { r.setExtra("mark_up", mu.contains(".") ? Decimals.normalise(mu) : Decimals.scaled(mu, places: 2)) }
-            r.setExtra("external_targeting_cause", cause)
-            r.setExtra("external_targeter_id", str(29))
-            r.setExtra("external_targeted_number", str(30))
-            r.setExtra("calling_party_server_ip", str(31))
-            r.setExtra("caller_unique_call_id", str(32))
-            r.setExtra("called_party_server_ip", str(33))
-            r.setExtra("called_unique_call_id", str(34))
-            r.setExtra("caller_consent_directive", str(36))
-            r.setExtra("calling_number_verification", str(37))
 
             // Times: every segment carries the call's original start.
             let start = clock.zoned(startCivil)
             r.start = start
             let segment = (ring ?? 0) + connected + (r.holdSeconds ?? 0) + (r.parkSeconds ?? 0)
             var elapsed = segment
-            if let callID = r.callID {
+            if let callID = r.callID, r.continuation || !elapsedByCall.isEmpty {
                 elapsed += elapsedByCall[callID] ?? 0
                 if r.continuation { elapsedByCall[callID] = elapsed } else { elapsedByCall[callID] = nil }
             }
-            let recordTime = ByteText(f(35))
-            if recordTime.matches("9999/99/99 99:99:99", at: 0),
-                let rt = CivilDateTime(
-                    year: recordTime.number(0, 4)!, month: recordTime.number(5, 2)!, day: recordTime.number(8, 2)!,
-                    hour: recordTime.number(11, 2)!, minute: recordTime.number(14, 2)!, second: recordTime.number(17, 2)!)
-            {
-                r.end = clock.zoned(rt)
+            if let recordTime = civil(f(35)) {
+                r.end = clock.zoned(recordTime)
             } else {
                 r.end = clock.zoned(utc: start.utc + Int64(elapsed))
             }

@@ -146,14 +146,17 @@ enum PanasonicLayout {
         }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
-            let t = line.text
+            line.withRawText { t in parse(line, t, into: &out) }
+        }
+
+        mutating func parse(_ line: FramedLine, _ t: RawText, into out: inout [ParseEvent]) {
             // Page heading and its rule.
             if !t[0].isDigit {
                 let s = line.bytes.decoded
                 if s.contains("Date") && s.contains("Time") { return out.append(line.skip("page header")) }
-                let trimmed = t.trimmed
-                if trimmed.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "=") }) { return out.append(line.skip("rule")) }
-                if !trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                let all = t.trimmed(0, t.count)
+                if !t.contains(all, where: { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "=") }) { return out.append(line.skip("rule")) }
+                if !t.contains(all, where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
                 return out.append(line.reject("a Panasonic record starts with its date (dd/mm/yy) in column 1", format: format))
             }
             let sep = t[2]
@@ -193,12 +196,10 @@ enum PanasonicLayout {
             if order == nil { order = twelveHour ? .mdy : .dmy }
             if sep == UInt8(ascii: ".") { order = explicitOrder ?? .dmy }
             let year = yy < 70 ? 2000 + yy : 1900 + yy
-            var civil: CivilDateTime?
-            if order == .mdy {
-                civil = CivilDateTime(year: year, month: a, day: b, hour: hour, minute: minute)
-            } else {
-                civil = CivilDateTime(year: year, month: b, day: a, hour: hour, minute: minute)
-            }
+            var civil =
+                order == .mdy
+                ? CivilDateTime(year: year, month: a, day: b, hour: hour, minute: minute)
+                : CivilDateTime(year: year, month: b, day: a, hour: hour, minute: minute)
             if civil == nil && explicitOrder == nil {
                 // The other order reads it: the site prints that one.
                 let other: ParseOptions.DateOrder = order == .mdy ? .dmy : .mdy
@@ -213,28 +214,29 @@ enum PanasonicLayout {
             }
 
             // Extension, then CO when it is a number.
-            let tokenEnd = { (from: Int) -> (Int, Int) in
+            func token(from: Int) -> Range<Int> {
                 var s = from
                 while s < t.count && t[s].isBlank { s += 1 }
                 var e = s
                 while e < t.count && !t[e].isBlank { e += 1 }
-                return (s, e)
+                return s..<e
             }
-            let (extStart, extEnd) = tokenEnd(i)
-            guard extEnd > extStart else { return out.append(line.reject("no extension after the time", format: format)) }
-            var r = CallRecord(format: format, raw: line.bytes.decoded, line: line.number)
-            r.extension_ = t.slice(extStart, extEnd).decoded
-            var dialStart = extEnd
-            let (coStart, coEnd) = tokenEnd(extEnd)
-            if coEnd > coStart && coEnd - coStart <= 4 && t.slice(coStart, coEnd).allDigits {
-                r.trunk = t.slice(coStart, coEnd).decoded
-                dialStart = coEnd
+            let ext = token(from: i)
+            guard !ext.isEmpty else { return out.append(line.reject("no extension after the time", format: format)) }
+            var r = CallRecord(format: format, raw: t.string(0..<t.count) ?? "", line: line.number)
+            r.extension_ = t.string(ext)
+            var dialStart = ext.upperBound
+            let co = token(from: ext.upperBound)
+            if !co.isEmpty && co.count <= 4 && !t.contains(co, where: { !$0.isDigit }) {
+                r.trunk = t.string(co)
+                dialStart = co.upperBound
             }
             // Duration `hh:mm'ss`, and what follows it.
             let durationAt = t.find("99:99'99", from: dialStart)
             var dialEnd = durationAt ?? t.count
+            var condition: Range<Int> = 0..<0
             if let d = durationAt {
-                let seconds = t.slice(d, d + 8).clockSeconds!
+                let seconds = t.clockSeconds(d..<(d + 8))!
                 if seconds == overflowSeconds {
                     r.flags.insert(.overflow)
                 } else {
@@ -246,29 +248,30 @@ enum PanasonicLayout {
                 if k > dialStart && t[k].isDigit {
                     var s = k
                     while s > dialStart && !t[s - 1].isBlank { s -= 1 }
-                    let token = t.slice(s, k + 1)
-                    if token.contains(UInt8(ascii: "'")), let ring = token.clockSeconds {
+                    if t.contains(s..<(k + 1), where: { $0 == UInt8(ascii: "'") }), let ring = t.clockSeconds(s..<(k + 1)) {
                         r.ringSeconds = ring
                         dialEnd = s
                     }
                 }
-                parseTail(t, after: d + 8, into: &r)
+                condition = parseTail(t, after: d + 8, into: &r)
             }
-            let dial = t.field(dialStart, dialEnd)
-            if !readDial(dial, into: &r) {
-                return out.append(line.skip("Panasonic event line (\(dial.decoded)): not a call"))
+            let dial = t.trimmed(dialStart, dialEnd)
+            if !readDial(t, dial, into: &r) {
+                return out.append(line.skip("Panasonic event line (\(t.string(dial) ?? "")): not a call"))
             }
             if transferredMark { r.flags.insert(.transfer) }
-            if let cd = r.extra("condition_code"), case .string(let code) = cd {
-                switch code {
-                case "TR": r.flags.insert(.transfer)
-                case "FW": r.flags.insert(.forward)
-                case "D0", "D1", "D2", "D3", "D4": r.flags.insert(.disa)
+            var notAnswered = false
+            if condition.count == 2 {
+                let c0 = t[condition.lowerBound], c1 = t[condition.lowerBound + 1]
+                switch (c0, c1) {
+                case (UInt8(ascii: "T"), UInt8(ascii: "R")): r.flags.insert(.transfer)
+                case (UInt8(ascii: "F"), UInt8(ascii: "W")): r.flags.insert(.forward)
+                case (UInt8(ascii: "N"), UInt8(ascii: "A")): notAnswered = true
+                case (UInt8(ascii: "D"), _) where c1 >= UInt8(ascii: "0") && c1 <= UInt8(ascii: "4"): r.flags.insert(.disa)
                 default: break
                 }
             }
             if durationAt != nil {
-                let notAnswered = r.extra("condition_code") == .string("NA")
                 r.answered = !notAnswered && (r.durationSeconds ?? 1) > 0
             }
             let printed = clock.zoned(civil)
@@ -280,40 +283,59 @@ enum PanasonicLayout {
             out.append(.record(r))
         }
 
-        /// Cost, account code and CD after the duration.
-        func parseTail(_ t: ByteText, after: Int, into r: inout CallRecord) {
+        /// Cost, account code and CD after the duration; returns the CD's columns.
+        func parseTail(_ t: RawText, after: Int, into r: inout CallRecord) -> Range<Int> {
             var p = after
             var s = p
             while s < t.count && t[s].isBlank { s += 1 }
             var e = s
             while e < t.count && !t[e].isBlank { e += 1 }
-            let token = t.slice(s, e)
-            if token.contains(UInt8(ascii: ".")) && token.contains(where: \.isDigit) && s <= after + 2 {
-                let letters = token.filter(\.isLetter)
-                let amount = token.filter { $0.isDigit || $0 == UInt8(ascii: ".") }
-                r.pbxCost = Decimals.normalise(ArraySlice(amount).decoded)
-                r.currency = letters.isEmpty ? nil : ArraySlice(letters).decoded
+            if s <= after + 2 && t.contains(s..<e, where: { $0 == UInt8(ascii: ".") }) && t.contains(s..<e, where: \.isDigit) {
+                // `EU00000.00`, `00560.00EU`, `00560.00EUR`: currency letters before or after the amount.
+                var lo = s, hi = e
+                while lo < hi && t[lo].isLetter { lo += 1 }
+                while hi > lo && t[hi - 1].isLetter { hi -= 1 }
+                r.pbxCost = t.string(lo..<hi).flatMap(Decimals.normalise)
+                r.currency = t.string(s..<lo) ?? t.string(hi..<e)
                 p = e
             }
             // Account code at [p+1, p+11), CD at [p+12, p+14) in the printed layout. When blanks were
             // squeezed out, a known condition code at the end is still the CD.
-            let tail = ByteText(t.slice(p, t.count))
-            var tokens = tail.tokens()
-            if let last = tokens.last {
-                let text = tail.string(last)
-                if PanasonicLayout.conditionCodes.contains(text) || (last.lowerBound >= 12 && last.count <= 2) {
-                    r.setExtra("condition_code", text)
-                    tokens.removeLast()
-                }
+            let rest = t.trimmed(p, t.count)
+            guard !rest.isEmpty else { return 0..<0 }
+            var lastStart = rest.upperBound
+            while lastStart > rest.lowerBound && !t[lastStart - 1].isBlank { lastStart -= 1 }
+            let last = lastStart..<rest.upperBound
+            var condition: Range<Int> = 0..<0
+            var accountEnd = rest.upperBound
+            if let code = t.string(last), PanasonicLayout.conditionCodes.contains(code) || (last.lowerBound >= p + 12 && last.count <= 2) {
+                r.setExtra("condition_code", code)
+                condition = last
+                accountEnd = last.lowerBound
             }
-            if let first = tokens.first, let last = tokens.last {
-                r.accountCode = tail.string(first.lowerBound..<last.upperBound)
-            }
+            r.accountCode = t.string(t.trimmed(rest.lowerBound, accountEnd))
+            return condition
         }
 
         /// Fills direction, number and dialled digits; `false` for event lines that are not calls.
-        func readDial(_ dial: ArraySlice<UInt8>, into r: inout CallRecord) -> Bool {
-            let s = dial.decoded
+        func readDial(_ t: RawText, _ dial: Range<Int>, into r: inout CallRecord) -> Bool {
+            // The common cases first, without building substrings.
+            if dial.isEmpty { return false }
+            let first = t[dial.lowerBound]
+            if first.isDigit && !t.contains(dial, where: { !$0.isDigit }) {
+                r.direction = .outgoing
+                r.dialed = t.string(dial)
+                r.number = r.dialed
+                return true
+            }
+            if first == UInt8(ascii: "<") && t.matches("<I>", at: dial.lowerBound)
+                && !t.contains((dial.lowerBound + 3)..<dial.upperBound, where: { !$0.isDigit && $0 != UInt8(ascii: "+") })
+            {
+                r.direction = .incoming
+                if dial.count == 3 { r.flags.insert(.withheld) } else { r.number = t.string((dial.lowerBound + 3)..<dial.upperBound) }
+                return true
+            }
+            let s = t.string(dial) ?? ""
             if s.hasPrefix("<D>") || s.hasPrefix("<I>") {
                 r.direction = .incoming
                 var rest = Substring(s)
@@ -355,7 +377,7 @@ enum PanasonicLayout {
                 digits = s[..<dash]
                 r.setExtra("digits_after_transfer", String(s[s.index(after: dash)...]).phoneDigits)
             }
-            if digits.contains(".") || digits.contains("X") {
+            if digits.contains(Character(".")) || digits.contains(Character("X")) {
                 r.flags.insert(.masked)
             } else {
                 r.number = String(digits).phoneDigits

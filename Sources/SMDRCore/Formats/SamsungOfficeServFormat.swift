@@ -51,7 +51,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             let s = line.bytes.decoded
-            if s.contains("====") || s.hasPrefix("EXT ") || s.contains("STT.TIME") { return out.append(line.skip("page header")) }
+            if line.text.find("====") != nil || s.hasPrefix("EXT ") || line.text.find("STT.TIME") != nil { return out.append(line.skip("page header")) }
             guard let at = SamsungOfficeServFormat.stampAt(t) else {
                 if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
                 return out.append(line.reject("a Samsung SMDR record carries MM/DD hh:mm:ss hh:mm:ss (start, duration)", format: id))

@@ -92,7 +92,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
                 r.setExtra("lcr_route", t.string(columns: 106...109))
             }
             r.dialed = number
-            if let n = number, n.contains("?") { r.flags.insert(.masked) } else { r.number = number?.phoneDigits }
+            if let n = number, n.contains(Character("?")) { r.flags.insert(.masked) } else { r.number = number?.phoneDigits }
             r.answered = (r.durationSeconds ?? 0) > 0
             r.setTimes(start: nil, end: clock.zoned(end), elapsed: r.durationSeconds, zone: clock)
             out.append(.record(r))

@@ -33,10 +33,12 @@ public enum RecordJSON {
         w.key("flags")
         w.out.append(UInt8(ascii: "["))
         var first = true
-        for name in r.flags.names {
-            if !first { w.out.append(UInt8(ascii: ",")) }
-            first = false
-            w.string(name)
+        if r.flags.rawValue != 0 {
+            for flag in CallFlag.allCases where r.flags.contains(flag) {
+                if !first { w.out.append(UInt8(ascii: ",")) }
+                first = false
+                w.string(flag.rawValue)
+            }
         }
         w.out.append(UInt8(ascii: "]"))
         for e in r.extras {

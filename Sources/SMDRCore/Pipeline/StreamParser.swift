@@ -60,7 +60,7 @@ public struct StreamParser {
             }
             atStart = false
         }
-        if text.trimmed.isEmpty {
+        if !line.bytes.contains(where: { !$0.isBlank }) {
             out.append(.skip(line: line.number, reason: "blank"))
             return
         }

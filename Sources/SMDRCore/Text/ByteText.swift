@@ -64,32 +64,37 @@ public struct ByteText: Sendable {
     public func string(_ r: Range<Int>) -> String { slice(r.lowerBound, r.upperBound).decoded }
 
     /// Finds the first column at or after `from` where `pattern` matches (`9` = digit, `?` = any, else literal).
-    public func find(_ pattern: String, from: Int = 0) -> Int? {
-        let p = Array(pattern.utf8)
-        guard count >= p.count else { return nil }
-        var i = max(0, from)
-        while i + p.count <= count {
-            if matches(p, at: i) { return i }
-            i += 1
+    public func find(_ pattern: StaticString, from: Int = 0) -> Int? {
+        pattern.withUTF8Buffer { p in
+            guard count >= p.count else { return nil }
+            var i = max(0, from)
+            while i + p.count <= count {
+                if matches(p, at: i) { return i }
+                i += 1
+            }
+            return nil
         }
-        return nil
     }
 
     /// Whether `pattern` matches at column `at` (`9` = digit, `?` = any byte, else literal).
-    public func matches(_ pattern: [UInt8], at: Int) -> Bool {
+    @inline(__always) public func matches(_ pattern: StaticString, at: Int) -> Bool {
+        pattern.withUTF8Buffer { matches($0, at: at) }
+    }
+
+    @inline(__always) func matches(_ pattern: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
         guard at >= 0, at + pattern.count <= count else { return false }
-        for (k, c) in pattern.enumerated() {
-            let b = self[at + k]
-            switch c {
-            case UInt8(ascii: "9"): if !b.isDigit { return false }
-            case UInt8(ascii: "?"): continue
-            default: if b != c { return false }
+        let base = bytes.startIndex + at
+        for k in 0..<pattern.count {
+            let c = pattern[k]
+            let b = bytes[base + k]
+            if c == UInt8(ascii: "9") {
+                if !b.isDigit { return false }
+            } else if c != UInt8(ascii: "?") && b != c {
+                return false
             }
         }
         return true
     }
-
-    public func matches(_ pattern: String, at: Int) -> Bool { matches(Array(pattern.utf8), at: at) }
 }
 
 extension UInt8 {
@@ -112,16 +117,7 @@ extension ArraySlice<UInt8> {
 
     /// The text: UTF-8 when the bytes are valid UTF-8, otherwise Latin-1 (so `Ã©` stays readable as `é`).
     public var decoded: String {
-        var ascii = true
-        for b in self where b >= 0x80 {
-            ascii = false
-            break
-        }
-        if ascii { return String(decoding: self, as: UTF8.self) }
-        if let s = String(validating: self, as: UTF8.self) { return s }
-        var scalars = String.UnicodeScalarView()
-        for b in self { scalars.append(Unicode.Scalar(b)) }
-        return String(scalars)
+        withUnsafeBufferPointer { ArraySliceFree.decode($0) }
     }
 
     /// A non-negative decimal integer made of digits only, allowing surrounding blanks.
@@ -139,48 +135,68 @@ extension ArraySlice<UInt8> {
     public var allDigits: Bool { !isEmpty && allSatisfy(\.isDigit) }
 
     /// `hh:mm:ss`, `h:mm:ss`, `hhhh:mm:ss`, `mm:ss` or `hh:mm'ss` (Panasonic) as seconds.
-    public var clockSeconds: Int? {
-        let t = trimmed
-        var parts: [Int] = []
+    public var clockSeconds: Int? { ClockText.seconds(self) }
+}
+
+/// Reads clock-style durations without allocating.
+enum ClockText {
+    @inline(__always) static func seconds<C: Collection<UInt8>>(_ c: C) -> Int? {
+        var parts = (0, 0, 0)
+        var count = 0
         var current = -1
-        for b in t {
+        var started = false
+        var trailingBlank = false
+        for b in c {
+            if b.isBlank {
+                if started { trailingBlank = true }
+                continue
+            }
+            if trailingBlank { return nil }
+            started = true
             if b.isDigit {
                 current = (current < 0 ? 0 : current) * 10 + b.digitValue
                 if current > 999_999 { return nil }
             } else if b == UInt8(ascii: ":") || b == UInt8(ascii: "'") || b == UInt8(ascii: ".") {
-                guard current >= 0 else { return nil }
-                parts.append(current)
+                guard current >= 0, count < 2 else { return nil }
+                if count == 0 { parts.0 = current } else { parts.1 = current }
+                count += 1
                 current = -1
             } else {
                 return nil
             }
         }
         guard current >= 0 else { return nil }
-        parts.append(current)
-        switch parts.count {
+        switch count {
+        case 1:
+            guard current < 60 else { return nil }
+            return parts.0 * 60 + current
         case 2:
-            guard parts[1] < 60 else { return nil }
-            return parts[0] * 60 + parts[1]
-        case 3:
-            guard parts[1] < 60, parts[2] < 60 else { return nil }
-            return parts[0] * 3600 + parts[1] * 60 + parts[2]
+            guard parts.1 < 60, current < 60 else { return nil }
+            return parts.0 * 3600 + parts.1 * 60 + current
         default: return nil
         }
     }
 }
 
 extension String {
-    /// Digits and `+` only: the canonical form of a telephone number. `nil` when none remain.
+    /// Digits and `+` only: the canonical form of a telephone number (a `+` is kept in front only).
+    /// `nil` when no digit remains.
     public var phoneDigits: String? {
-        let kept = unicodeScalars.filter { ($0 >= "0" && $0 <= "9") || $0 == "+" }
-        guard kept.contains(where: { $0 != "+" }) else { return nil }
-        var s = String(String.UnicodeScalarView(kept))
-        // A `+` only makes sense in front.
-        if s.dropFirst().contains("+") {
-            let first = s.first == "+" ? "+" : ""
-            s = first + s.filter { $0 != "+" }
+        var s = self
+        return s.withUTF8 { buf -> String? in
+            var out = [UInt8]()
+            out.reserveCapacity(buf.count)
+            var digits = 0
+            for b in buf {
+                if b.isDigit {
+                    out.append(b)
+                    digits += 1
+                } else if b == UInt8(ascii: "+") && out.isEmpty {
+                    out.append(b)
+                }
+            }
+            return digits == 0 ? nil : String(decoding: out, as: UTF8.self)
         }
-        return s
     }
 
     /// The string with blanks removed at both ends; `nil` when nothing is left.

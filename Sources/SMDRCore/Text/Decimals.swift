@@ -4,35 +4,31 @@ public enum Decimals {
     /// decimal string (`560.00`, `12.5000`, `0.43`, `1234.50`), keeping the printed decimals.
     /// `nil` when the text is not an amount.
     public static func normalise(_ text: some StringProtocol) -> String? {
-        var s = Substring(text).trimmingCharacters(in: " \t")
+        var bytes = Array(text.utf8)
+        while let f = bytes.first, f.isBlank { bytes.removeFirst() }
+        while let l = bytes.last, l.isBlank { bytes.removeLast() }
         var negative = false
-        if s.hasPrefix("-") {
+        if bytes.first == UInt8(ascii: "-") {
             negative = true
-            s = s.dropFirst()
+            bytes.removeFirst()
         }
-        guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == ",") }) else { return nil }
-        // The last separator is the decimal point; the others group thousands.
-        let seps = s.filter { $0 == "." || $0 == "," }
-        var intPart = Substring(s)
-        var frac = Substring("")
-        if let last = s.lastIndex(where: { $0 == "." || $0 == "," }) {
-            let tail = s[s.index(after: last)...]
-            // `1,234` alone (one comma, three digits) is ambiguous; PBXs print cents, so read it as decimals.
-            intPart = s[..<last]
-            frac = tail
-            if seps.count > 1 && Set(seps).count == 1 {
-                // `1.234.567`: all grouping, no decimals.
-                intPart = Substring(s)
-                frac = ""
-            }
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0.isDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") }) else { return nil }
+        let isSep = { (b: UInt8) in b == UInt8(ascii: ".") || b == UInt8(ascii: ",") }
+        // The last separator is the decimal point; the others group thousands (`1.234,50`).
+        var intPart = bytes[...]
+        var frac = bytes[bytes.endIndex...]
+        let seps = bytes.filter(isSep)
+        if let last = bytes.lastIndex(where: isSep), !(seps.count > 1 && seps.allSatisfy { $0 == seps[0] }) {
+            intPart = bytes[..<last]
+            frac = bytes[(last + 1)...]
         }
-        let intDigits = intPart.filter(\.isNumber)
-        guard !(intDigits.isEmpty && frac.isEmpty) else { return nil }
-        var i = Substring(intDigits)
-        while i.count > 1 && i.first == "0" { i = i.dropFirst() }
-        let whole = i.isEmpty ? "0" : String(i)
-        let sign = negative ? "-" : ""
-        return frac.isEmpty ? sign + whole : sign + whole + "." + frac
+        var whole = intPart.filter(\.isDigit)[...]
+        guard !(whole.isEmpty && frac.isEmpty) else { return nil }
+        while whole.count > 1 && whole.first == UInt8(ascii: "0") { whole = whole.dropFirst() }
+        var out = negative ? "-" : ""
+        out += whole.isEmpty ? "0" : String(decoding: whole, as: UTF8.self)
+        if !frac.isEmpty { out += "." + String(decoding: frac, as: UTF8.self) }
+        return out
     }
 
     /// `digits` scaled by 10^-places: `("1234", 2)` → `12.34`.

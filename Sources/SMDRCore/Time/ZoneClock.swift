@@ -9,6 +9,9 @@ public final class ZoneClock {
     private var cachedLow: Int64 = 1
     private var cachedHigh: Int64 = 0
     private var cachedOffset: Int32 = 0
+    /// The last wall-clock quarter hour resolved, and its offset: records come in time order.
+    private var lastSlot: Int64 = .min
+    private var lastSlotOffset: Int32 = 0
 
     public init(timeZone: TimeZone) {
         self.timeZone = timeZone
@@ -44,6 +47,16 @@ public final class ZoneClock {
     /// (02:30 becomes 03:30 summer time), as the PBX's clock would have shown it.
     public func zoned(_ local: CivilDateTime) -> ZonedTime {
         let asUTC = local.secondsAsUTC
+        // Offsets change on quarter-hour boundaries in every zone: one look-up per quarter hour.
+        let slot = asUTC >= 0 ? asUTC / 900 : (asUTC - 899) / 900
+        if slot == lastSlot { return ZonedTime(utc: asUTC - Int64(lastSlotOffset), offset: lastSlotOffset) }
+        let resolved = resolve(asUTC)
+        lastSlot = slot
+        lastSlotOffset = resolved.offset
+        return resolved
+    }
+
+    private func resolve(_ asUTC: Int64) -> ZonedTime {
         let before = offset(atUTC: asUTC - 86_400)
         let after = offset(atUTC: asUTC + 86_400)
         if before == after {

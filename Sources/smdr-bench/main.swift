@@ -1,0 +1,169 @@
+import Foundation
+import SMDRCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `make bench`: framing + parsing throughput per format (release build), and the `parse` command
+/// end to end on a 1,000,000-line file. Prints a table; targets are in the README.
+
+func argument(_ name: String) -> String? {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+let samplesDir = argument("--samples") ?? "Samples"
+let agentPath = argument("--agent")
+let quick = CommandLine.arguments.contains("--quick")
+
+/// The record lines of a golden capture (metadata header removed), with its settings.
+func sample(_ path: String) -> (lines: [[UInt8]], options: ParseOptions, format: String)? {
+    guard let data = FileManager.default.contents(atPath: "\(samplesDir)/\(path)") else { return nil }
+    var meta: [String: String] = [:]
+    var body = [UInt8](data)
+    while body.first == UInt8(ascii: "#"), let nl = body.firstIndex(of: 0x0A) {
+        let line = String(decoding: body[..<nl], as: UTF8.self)
+        let parts = line.dropFirst(2).split(separator: ":", maxSplits: 1)
+        if parts.count == 2 { meta[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        body.removeSubrange(...nl)
+    }
+    var lines: [[UInt8]] = []
+    var framer = Framer()
+    framer.push(body) { lines.append(Array($0.bytes)) }
+    framer.finish { lines.append(Array($0.bytes)) }
+    let options = ParseOptions(
+        timeZone: TimeZone(identifier: meta["Timezone"] ?? "UTC")!, year: meta["Year"].flatMap { Int($0) }, receivedAt: Date())
+    return (lines, options, meta["Format"] ?? "")
+}
+
+struct Row {
+    var name: String
+    var records: Int
+    var seconds: Double
+    var bytes: Int
+    var target: String
+    var perSecond: Double { Double(records) / seconds }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Frames and parses `count` records built by repeating the sample's lines, 1 MiB at a time.
+func measure(_ path: String, count: Int, target: String) -> Row? {
+    guard let s = sample(path), let handle = FormatHandle.builtIn.first(where: { $0.id == s.format }) else { return nil }
+    var stream: [UInt8] = []
+    // Keep the sample's own headers where it has them, and repeat its record lines.
+    let records = s.lines.filter { l in !l.isEmpty }
+    var produced = 0
+    while produced < count {
+        for l in records {
+            stream.append(contentsOf: l)
+            stream.append(0x0D)
+            stream.append(0x0A)
+        }
+        produced += records.count
+    }
+    var best = Double.infinity
+    var got = 0
+    for _ in 0..<(quick ? 1 : 3) {
+        var parser = StreamParser(format: handle, options: s.options)
+        var events: [ParseEvent] = []
+        events.reserveCapacity(20_000)
+        var n = 0
+        let t0 = now()
+        stream.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let end = min(all.count, i + (1 << 20))
+                parser.push(buffer: UnsafeBufferPointer(rebasing: all[i..<end]), into: &events)
+                for e in events { if case .record = e { n += 1 } }
+                events.removeAll(keepingCapacity: true)
+                i = end
+            }
+        }
+        parser.finish(into: &events)
+        for e in events { if case .record = e { n += 1 } }
+        best = min(best, now() - t0)
+        got = n
+    }
+    return Row(name: s.format, records: got, seconds: best, bytes: stream.count, target: target)
+}
+
+let million = quick ? 200_000 : 1_000_000
+var rows: [Row] = []
+let plan: [(String, Int, String)] = [
+    ("avaya-ipoffice/kb-examples.smdr", million, "≥ 1,000,000/s"),
+    ("panasonic/kx-tda-pattern-b-darfo.smdr", million, "≥ 1,000,000/s"),
+    ("alcatel-oxo/listing-default-fields.smdr", million / 5, ""),
+    ("alcatel-oxe/ed52-ethernet.smdr", million / 5, ""),
+    ("mitel/mivb-standard.smdr", million / 5, ""),
+    ("nec/neax-KK.smdr", million / 10, ""),
+    ("nec/sl1100-report.smdr", million / 5, ""),
+    ("siemens/hipath3000-getaccount.smdr", million / 5, ""),
+    ("samsung/officeserv-tcp.smdr", million / 5, ""),
+    ("intertel/axxess-8520.smdr", million / 5, ""),
+    ("nortel/meridian.smdr", million / 5, ""),
+    ("asterisk/master-csv.smdr", million / 5, ""),
+    ("3cx/cdr.smdr", million / 5, ""),
+]
+let only = argument("--only")
+for (path, count, target) in plan where only == nil || path.hasPrefix(only!) {
+    if let row = measure(path, count: count, target: target) { rows.append(row) }
+}
+
+func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+    let p = String(repeating: " ", count: max(0, n - s.count))
+    return right ? p + s : s + p
+}
+func grouped(_ v: Int) -> String {
+    let s = String(v)
+    var out = ""
+    for (i, c) in s.reversed().enumerated() {
+        if i > 0 && i % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return String(out.reversed())
+}
+
+print("framing + parsing, one core, release build (best of \(quick ? 1 : 3))")
+print(pad("format", 20) + pad("records", 12, right: true) + pad("records/s", 14, right: true) + pad("MB/s", 9, right: true) + "   target")
+for r in rows {
+    print(
+        pad(r.name, 20) + pad(grouped(r.records), 12, right: true) + pad(grouped(Int(r.perSecond)), 14, right: true)
+            + pad(String(format: "%.1f", Double(r.bytes) / r.seconds / 1e6), 9, right: true) + "   " + r.target)
+}
+
+// End to end: `smdr-agent parse` of a 1,000,000-line Avaya file to /dev/null.
+if let agentPath, let s = sample("avaya-ipoffice/kb-examples.smdr") {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-bench-\(getpid()).smdr").path
+    var text: [UInt8] = []
+    var n = 0
+    while n < million {
+        for l in s.lines where n < million {
+            text.append(contentsOf: l)
+            text.append(contentsOf: [0x0D, 0x0A])
+            n += 1
+        }
+    }
+    FileManager.default.createFile(atPath: path, contents: Data(text))
+    defer { unlink(path) }
+    var best = Double.infinity
+    for _ in 0..<(quick ? 1 : 3) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: agentPath)
+        p.arguments = ["parse", "--format", "auto", "--timezone", "Europe/London", path]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let t0 = now()
+        try! p.run()
+        p.waitUntilExit()
+        best = min(best, now() - t0)
+    }
+    print("")
+    print("smdr-agent parse, \(grouped(million))-line avaya-ipo file → JSON lines: \(String(format: "%.2f", best)) s   target < 3 s (for 1,000,000 lines)")
+}
