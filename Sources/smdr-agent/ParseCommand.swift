@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import SMDRCore
 
@@ -63,15 +64,31 @@ struct ParseCommand: ParsableCommand {
             chosen = f
         }
 
-        var out = OutputStream(fd: 1)
-        var err = OutputStream(fd: 2)
-        var totals = Totals()
+        // Parsing runs here; JSON encoding and writing run on a serial queue, so that both cores
+        // work and records keep their input order. At most 4 batches wait, bounding memory.
+        let sink = Sink(multipleFiles: files.count > 1)
+        let writer = DispatchQueue(label: "smdr-agent.parse.writer")
+        let inFlight = DispatchSemaphore(value: 4)
+        func hand(_ events: inout [ParseEvent], file: String) {
+            guard !events.isEmpty else { return }
+            let batch = events
+            events = []
+            events.reserveCapacity(batch.count)
+            inFlight.wait()
+            writer.async {
+                sink.consume(batch, file: file)
+                inFlight.signal()
+            }
+        }
+        func message(_ text: String) {
+            writer.async { sink.err.write(text) }
+        }
         var failed = false
         for file in files {
             let name = file == "-" ? "<stdin>" : file
             let fd: Int32 = file == "-" ? 0 : open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                err.write("smdr-agent: cannot read \(file): \(String(cString: strerror(errno)))\n")
+                message("smdr-agent: cannot read \(file): \(String(cString: strerror(errno)))\n")
                 failed = true
                 continue
             }
@@ -96,29 +113,33 @@ struct ParseCommand: ParsableCommand {
                 }
                 if n == 0 { break }
                 chunk.withUnsafeBufferPointer { parser.push(buffer: UnsafeBufferPointer(rebasing: $0[0..<n]), into: &events) }
-                drain(&events, file: name, out: &out, err: &err, totals: &totals)
+                hand(&events, file: name)
             }
             parser.finish(into: &events)
-            drain(&events, file: name, out: &out, err: &err, totals: &totals)
+            hand(&events, file: name)
             if readError != 0 {
-                err.write("smdr-agent: error reading \(file): \(String(cString: strerror(readError)))\n")
+                message("smdr-agent: error reading \(file): \(String(cString: strerror(readError)))\n")
                 failed = true
             }
             if parser.unrecognised {
-                err.write(
+                message(
                     "smdr-agent: \(name): no known format recognises its first \(parser.sample.count) lines; name one with --format (\(candidates.map(\.id).joined(separator: ", "))) or describe it with --format-file\n"
                 )
                 failed = true
-            } else if let f = parser.format {
-                totals.formats[f.id, default: 0] += 0
+            } else if let id = parser.format?.id {
+                writer.async { sink.totals.formats.insert(id) }
             }
         }
-        out.flush()
-        let formats = totals.formats.keys.sorted().joined(separator: ", ")
-        err.write(
-            "summary: \(files.count) input\(files.count == 1 ? "" : "s"), \(totals.records) record\(totals.records == 1 ? "" : "s"), \(totals.rejected) rejected, \(totals.skipped) line\(totals.skipped == 1 ? "" : "s") skipped (headers, blanks, non-call lines)\(formats.isEmpty ? "" : "; format: \(formats)")\n"
-        )
-        err.flush()
+        let inputs = files.count
+        writer.sync {
+            sink.out.flush()
+            let t = sink.totals
+            let formats = t.formats.sorted().joined(separator: ", ")
+            sink.err.write(
+                "summary: \(inputs) input\(inputs == 1 ? "" : "s"), \(t.records) record\(t.records == 1 ? "" : "s"), \(t.rejected) rejected, \(t.skipped) line\(t.skipped == 1 ? "" : "s") skipped (headers, blanks, non-call lines)\(formats.isEmpty ? "" : "; format: \(formats)")\n"
+            )
+            sink.err.flush()
+        }
         if failed { throw ExitCode(1) }
     }
 
@@ -126,27 +147,36 @@ struct ParseCommand: ParsableCommand {
         var records = 0
         var rejected = 0
         var skipped = 0
-        var formats: [String: Int] = [:]
+        var formats: Set<String> = []
     }
 
-    func drain(_ events: inout [ParseEvent], file: String, out: inout OutputStream, err: inout OutputStream, totals: inout Totals) {
-        for e in events {
-            switch e {
-            case .record(let r):
-                RecordJSON.append(r, to: &out.buffer)
-                out.buffer.append(0x0A)
-                totals.records += 1
-                out.flushIfFull()
-            case .reject(let r):
-                RecordJSON.append(r, file: files.count > 1 ? file : nil, to: &err.buffer)
-                err.buffer.append(0x0A)
-                totals.rejected += 1
-                err.flushIfFull()
-            case .skip:
-                totals.skipped += 1
+    /// Encodes and writes events; used only from the writer queue.
+    final class Sink: @unchecked Sendable {
+        var out = OutputStream(fd: 1)
+        var err = OutputStream(fd: 2)
+        var totals = Totals()
+        let multipleFiles: Bool
+
+        init(multipleFiles: Bool) { self.multipleFiles = multipleFiles }
+
+        func consume(_ events: [ParseEvent], file: String) {
+            for e in events {
+                switch e {
+                case .record(let r):
+                    RecordJSON.append(r, to: &out.buffer)
+                    out.buffer.append(0x0A)
+                    totals.records += 1
+                    out.flushIfFull()
+                case .reject(let r):
+                    RecordJSON.append(r, file: multipleFiles ? file : nil, to: &err.buffer)
+                    err.buffer.append(0x0A)
+                    totals.rejected += 1
+                    err.flushIfFull()
+                case .skip:
+                    totals.skipped += 1
+                }
             }
         }
-        events.removeAll(keepingCapacity: true)
     }
 }
 

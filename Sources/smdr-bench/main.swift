@@ -81,7 +81,7 @@ func measure(_ path: String, count: Int, target: String) -> Row? {
             while i < all.count {
                 let end = min(all.count, i + (1 << 20))
                 parser.push(buffer: UnsafeBufferPointer(rebasing: all[i..<end]), into: &events)
-                for e in events { if case .record = e { n += 1 } }
+                for k in events.indices { if case .record = events[k] { n += 1 } }
                 events.removeAll(keepingCapacity: true)
                 i = end
             }

@@ -48,7 +48,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
 
         init(_ options: ParseOptions) {
             clock = ZoneClock(timeZone: options.timeZone)
-            fields.reserveCapacity(40)
+            fields = [Range<Int>](repeating: 0..<0, count: 64)
         }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
@@ -56,23 +56,35 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
         }
 
         mutating func parse(_ line: FramedLine, _ t: RawText, into out: inout [ParseEvent]) {
-            fields.removeAll(keepingCapacity: true)
-            var s = 0
-            for i in 0..<t.count where t.p[i] == UInt8(ascii: ",") {
-                fields.append(s..<i)
-                s = i + 1
+            // Trimmed ranges of every field (the first 63), empty ones after, so that field n always exists.
+            var fieldCount = 0
+            fields.withUnsafeMutableBufferPointer { fr in
+                var s = 0
+                for i in 0..<t.count where t.p[i] == UInt8(ascii: ",") {
+                    if fieldCount < 63 { fr[fieldCount] = t.trimmed(s, i) }
+                    fieldCount += 1
+                    s = i + 1
+                }
+                if fieldCount < 63 { fr[fieldCount] = t.trimmed(s, t.count) }
+                fieldCount += 1
+                for k in min(fieldCount, 63)..<64 { fr[k] = 0..<0 }
             }
-            fields.append(s..<t.count)
-            guard fields.count >= 17 else {
+            guard fieldCount >= 17 else {
                 if !t.contains(0..<t.count, where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
-                return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fields.count): is the format right (try --format auto)?", format: id))
+                return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fieldCount): is the format right (try --format auto)?", format: id))
             }
-            let fieldCount = fields.count
-            let ranges = fields
             /// Field `n` (1-based) without blanks; empty past the last field.
-            func f(_ n: Int) -> Range<Int> { n <= fieldCount ? t.trimmed(ranges[n - 1]) : 0..<0 }
-            func str(_ n: Int) -> String? { t.string(f(n)) }
-            func first(_ n: Int) -> UInt8? { let r = f(n); return r.isEmpty ? nil : t.p[r.lowerBound] }
+            let ranges = fields  // a second reference: `read` below may mutate self
+            ranges.withUnsafeBufferPointer { fr in read(line, t, fr, fieldCount, into: &out) }
+        }
+
+        mutating func read(_ line: FramedLine, _ t: RawText, _ fr: UnsafeBufferPointer<Range<Int>>, _ fieldCount: Int, into out: inout [ParseEvent]) {
+            @inline(__always) func f(_ n: Int) -> Range<Int> { fr[n - 1] }
+            @inline(__always) func str(_ n: Int) -> String? { t.string(fr[n - 1]) }
+            @inline(__always) func first(_ n: Int) -> UInt8? {
+                let r = fr[n - 1]
+                return r.isEmpty ? nil : t.p[r.lowerBound]
+            }
             func civil(_ r: Range<Int>) -> CivilDateTime? {
                 guard r.count == 19, t.matches("9999/99/99 99:99:99", at: r.lowerBound) else { return nil }
                 let a = r.lowerBound
@@ -96,6 +108,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             }
 
             var r = CallRecord(format: id, raw: t.string(0..<t.count) ?? "", line: line.number)
+            r.extras.reserveCapacity(fieldCount > 17 ? 16 : 8)
             r.durationSeconds = connected
             r.ringSeconds = ring
             r.holdSeconds = t.int(f(16))

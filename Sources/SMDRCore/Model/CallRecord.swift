@@ -58,7 +58,6 @@ public struct CallRecord: Sendable, Equatable {
         self.continuation = false
         self.flags = []
         self.extras = []
-        self.extras.reserveCapacity(16)
     }
 
     /// Adds a format-specific field; empty strings are not facts and are left out.

@@ -184,18 +184,21 @@ extension String {
     public var phoneDigits: String? {
         var s = self
         return s.withUTF8 { buf -> String? in
-            var out = [UInt8]()
-            out.reserveCapacity(buf.count)
-            var digits = 0
-            for b in buf {
-                if b.isDigit {
-                    out.append(b)
-                    digits += 1
-                } else if b == UInt8(ascii: "+") && out.isEmpty {
-                    out.append(b)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, buf.count)) { out -> String? in
+                var n = 0
+                var digits = 0
+                for b in buf {
+                    if b.isDigit {
+                        out[n] = b
+                        n += 1
+                        digits += 1
+                    } else if b == UInt8(ascii: "+") && n == 0 {
+                        out[n] = b
+                        n += 1
+                    }
                 }
+                return digits == 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
             }
-            return digits == 0 ? nil : String(decoding: out, as: UTF8.self)
         }
     }
 

@@ -4,6 +4,22 @@ public enum Decimals {
     /// decimal string (`560.00`, `12.5000`, `0.43`, `1234.50`), keeping the printed decimals.
     /// `nil` when the text is not an amount.
     public static func normalise(_ text: some StringProtocol) -> String? {
+        // Fast path: digits with at most one dot (`00560.00`), the usual PBX print.
+        var simple = true
+        var dots = 0
+        for b in text.utf8 {
+            if b == UInt8(ascii: ".") {
+                dots += 1
+            } else if !b.isDigit {
+                simple = false
+                break
+            }
+        }
+        if simple && dots <= 1 && !text.isEmpty && text.utf8.first != UInt8(ascii: ".") {
+            var u = Substring(text)
+            while u.utf8.count > 1, u.utf8.first == UInt8(ascii: "0"), u.utf8.dropFirst().first != UInt8(ascii: ".") { u = u.dropFirst() }
+            return String(u)
+        }
         var bytes = Array(text.utf8)
         while let f = bytes.first, f.isBlank { bytes.removeFirst() }
         while let l = bytes.last, l.isBlank { bytes.removeLast() }

@@ -66,13 +66,23 @@ public struct RawText {
     }
 
     public func find(_ pattern: StaticString, from: Int = 0) -> Int? {
-        var i = max(0, from)
-        let n = pattern.utf8CodeUnitCount
-        while i + n <= p.count {
-            if matches(pattern, at: i) { return i }
-            i += 1
+        pattern.withUTF8Buffer { pat -> Int? in
+            let n = pat.count
+            // Anchor on the pattern's first literal byte, then check the whole pattern there.
+            var anchor = -1
+            for k in 0..<n where pat[k] != UInt8(ascii: "9") && pat[k] != UInt8(ascii: "?") {
+                anchor = k
+                break
+            }
+            var i = max(0, from)
+            while i + n <= p.count {
+                if anchor < 0 || p[i + anchor] == pat[anchor] {
+                    if matches(pattern, at: i) { return i }
+                }
+                i += 1
+            }
+            return nil
         }
-        return nil
     }
 
     public func contains(_ r: Range<Int>, where predicate: (UInt8) -> Bool) -> Bool {
