@@ -75,9 +75,9 @@ public enum AlcatelOXOFormat: SMDRFormat {
         return found.sorted { $0.1.lowerBound < $1.1.lowerBound }
     }
 
-    static func isCounterTitle(_ s: String) -> Bool {
-        let u = s.uppercased()
-        return u.contains("COUNTERS") || u.contains("METERS PER") || u.contains("COMPTEURS")
+    /// `TAX AND COST COUNTERS PER SUBSCRIBER`, `TAX METERS PER ACCESS`, `COMPTEURS …`.
+    static func isCounterTitle(_ t: ByteText) -> Bool {
+        t.find("COUNTERS") != nil || t.find("METERS PER") != nil || t.find("COMPTEURS") != nil
     }
 
     public static func claim(_ lines: [String]) -> Int {
@@ -120,13 +120,20 @@ public enum AlcatelOXOFormat: SMDRFormat {
                 flushTicket(into: &out)
                 return out.append(line.skip("rule"))
             }
-            if AlcatelOXOFormat.isCounterTitle(text) {
+            if AlcatelOXOFormat.isCounterTitle(line.text) {
                 flushTicket(into: &out)
                 inCounters = true
                 return out.append(line.skip("counter printout"))
             }
-            // TICKET mode: LABEL : value lines (a time `08:31` is not a label: labels have no digits).
-            let segments = text.components(separatedBy: "  ").map(\.trimmingBlanks).filter { !$0.isEmpty }
+            // TICKET mode: LABEL : value lines. A colon with a blank beside it marks them (a time
+            // `08:31` has digits on both sides); only then is the line cut into segments.
+            let t0 = line.text
+            var labelled = false
+            for i in 0..<t0.count where t0[i] == UInt8(ascii: ":") && (t0[i - 1].isBlank || t0[i + 1].isBlank || i + 1 == t0.count) {
+                labelled = true
+                break
+            }
+            let segments = labelled ? text.components(separatedBy: "  ").map(\.trimmingBlanks).filter { !$0.isEmpty } : []
             let pairs = segments.compactMap(AlcatelOXOFormat.ticketPair)
             let known = pairs.compactMap { p in AlcatelOXOFormat.labels.first { $0.0 == p.0 }.map { ($0.1, p.1) } }
             if !known.isEmpty && known.count == pairs.count {
@@ -137,7 +144,8 @@ public enum AlcatelOXOFormat: SMDRFormat {
                 return
             }
             flushTicket(into: &out)
-            if let h = AlcatelOXOFormat.headerLabels(text) {
+            let hasDigit = t0.bytes.contains(where: \.isDigit)
+            if !hasDigit, let h = AlcatelOXOFormat.headerLabels(text) {
                 // Consecutive header lines (staggered labels) add up to one header.
                 if headerLine == line.number - 1 { header = (header + h).sorted { $0.columns.lowerBound < $1.columns.lowerBound } } else { header = h }
                 headerLine = line.number
