@@ -46,12 +46,11 @@ public enum AlcatelOXEFormat: SMDRFormat {
     }
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { l in
+        return FormatDetector.share(lines, base: 70) { l in
             let t = ByteText(l)
             guard let b = base(of: t) else { return false }
             return t.count >= b + 200 && t.matches("99999999 99:99:99", at: b + 169)
-        }.count
-        return hits == 0 ? 0 : 70 + 30 * hits / lines.count
+        }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }

@@ -21,11 +21,10 @@ public enum AsteriskCSVFormat: SMDRFormat {
     public static let title = "Asterisk cdr_csv Master.csv (18 columns)"
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { l in
+        return FormatDetector.share(lines, base: 60) { l in
             let f = CSVSplitter.split(ArraySlice(l.utf8))
             return (17...19).contains(f.count) && ByteText(f[9]).matches("9999-99-99 99:99:99", at: 0)
-        }.count
-        return hits == 0 ? 0 : 60 + 40 * hits / lines.count
+        }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }

@@ -31,11 +31,10 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
     public static let title = "Avaya IP Office SMDR (CSV, 17-37 fields)"
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { line in
+        return FormatDetector.share(lines, base: 60) { line in
             let t = ByteText(line)
             return t.matches("9999/99/99 99:99:99,99:99:99,", at: 0) && line.utf8.filter { $0 == UInt8(ascii: ",") }.count >= 16
-        }.count
-        return hits == 0 ? 0 : 60 + 40 * hits / lines.count
+        }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }

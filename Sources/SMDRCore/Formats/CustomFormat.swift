@@ -163,13 +163,11 @@ public struct CustomFormat: Sendable {
 
     struct Parser: RecordParser {
         let format: CustomFormat
-        let clock: ZoneClock
-        var years: YearResolver
+        var calendar: PBXCalendar
 
         init(format: CustomFormat, options: ParseOptions) {
             self.format = format
-            self.clock = ZoneClock(timeZone: options.timeZone)
-            self.years = options.makeYearResolver()
+            self.calendar = PBXCalendar(options)
         }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
@@ -239,19 +237,19 @@ public struct CustomFormat: Sendable {
                 guard let civil = readDateTime(date: d, time: v["time"]) else {
                     return out.append(line.reject("date/time '\(d) \(v["time"] ?? "")' does not read as \(spec.date_format ?? "yyyy-MM-dd") \(spec.time_format ?? "HH:mm:ss")", format: format.id))
                 }
-                printed = clock.zoned(civil)
+                printed = calendar.clock.zoned(civil)
             }
             if let d = v["end_date"] ?? v["date"], let t = v["end_time"] {
                 guard let civil = readDateTime(date: d, time: t) else {
                     return out.append(line.reject("end date/time '\(d) \(t)' does not read", format: format.id))
                 }
-                printedEnd = clock.zoned(civil)
+                printedEnd = calendar.clock.zoned(civil)
             }
             let total = r.durationSeconds.map { $0 + (r.ringSeconds ?? 0) + (r.holdSeconds ?? 0) + (r.parkSeconds ?? 0) }
             if spec.time_is == "end" {
-                r.setTimes(start: nil, end: printed, elapsed: total, zone: clock)
+                r.setTimes(start: nil, end: printed, elapsed: total, zone: calendar.clock)
             } else {
-                r.setTimes(start: printed, end: printedEnd, elapsed: total, zone: clock)
+                r.setTimes(start: printed, end: printedEnd, elapsed: total, zone: calendar.clock)
             }
             out.append(.record(r))
         }
@@ -263,7 +261,7 @@ public struct CustomFormat: Sendable {
                 guard let hms = DatePattern.readTime(time, pattern: format.spec.time_format ?? "HH:mm:ss") else { return nil }
                 (hour, minute, second) = hms
             }
-            let year = y ?? years.year(month: m, day: d)
+            let year = y ?? calendar.years.year(month: m, day: d)
             return CivilDateTime(year: year, month: m, day: d, hour: hour, minute: minute, second: second)
         }
     }

@@ -24,6 +24,13 @@ public enum FormatDetector {
     /// How many non-blank lines are read before deciding.
     public static let sampleSize = 12
 
+    /// The usual claim: 0 when no line has the format's shape, otherwise `base` plus up to `100 - base`
+    /// in proportion to the lines that have it.
+    public static func share(_ lines: [String], base: Int, where isRecord: (String) -> Bool) -> Int {
+        let hits = lines.filter(isRecord).count
+        return hits == 0 ? 0 : base + (100 - base) * hits / max(1, lines.count)
+    }
+
     /// The best claimant, or `nil` when no format recognises the lines.
     public static func detect(_ lines: [String], among formats: [FormatHandle]) -> FormatHandle? {
         var best: (FormatHandle, Int)?

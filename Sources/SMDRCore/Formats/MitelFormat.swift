@@ -90,8 +90,7 @@ public enum MitelFormat: SMDRFormat {
     }
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { layout(of: ByteText($0)) != nil }.count
-        return hits == 0 ? 0 : 50 + 50 * hits / lines.count
+        return FormatDetector.share(lines, base: 50) { layout(of: ByteText($0)) != nil }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
@@ -102,13 +101,8 @@ public enum MitelFormat: SMDRFormat {
     }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
-
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        var calendar: PBXCalendar
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
@@ -124,7 +118,7 @@ public enum MitelFormat: SMDRFormat {
                 guard (1...12).contains(hour) else { return out.append(line.reject("PM time with hour \(hour)", format: id)) }
                 if hour != 12 { hour += 12 }
             }
-            let year = years.year(month: month, day: day)
+            let year = calendar.years.year(month: month, day: day)
             guard let civil = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else {
                 return out.append(line.reject("invalid date or time \(t.string(1, l.time.upperBound) ?? "") (year \(year); give --year if it is not that one)", format: id))
             }
@@ -197,7 +191,7 @@ public enum MitelFormat: SMDRFormat {
             r.accountCode = t.string(columns: l.account)
             r.callID = t.string(columns: l.callID)
             r.continuation = false
-            r.setTimes(start: clock.zoned(civil), end: nil, elapsed: duration, zone: clock)
+            r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
 
             r.setExtra("layout", l.name)
             r.setExtra("calling_party", calling)

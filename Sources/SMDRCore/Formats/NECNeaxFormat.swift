@@ -23,12 +23,16 @@ public enum NECNeaxFormat: SMDRFormat {
     public static let id = "nec-neax"
     public static let title = "NEC NEAX / SV8500 / SV9500 K-records (STX/ETX; Flexible KK/KL/KM, Normal KA)"
 
+    /// A K-record: type `KA`…`KM` at columns 3-4, then data that is almost all digits.
+    static func looksLikeRecord(_ line: String) -> Bool {
+        let b = Array(line.utf8)
+        guard b.count >= 20, b[2] == UInt8(ascii: "K"), b[3] >= UInt8(ascii: "A"), b[3] <= UInt8(ascii: "M") else { return false }
+        let body = b[4...]
+        return body.filter { $0.isDigit || $0 == 0x20 }.count * 10 >= body.count * 9
+    }
+
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { l in
-            let b = Array(l.utf8)
-            return b.count >= 6 && b[2] == UInt8(ascii: "K") && b[3].isUpperLetter
-        }.count
-        return hits == 0 ? 0 : 60 + 40 * hits / lines.count
+        FormatDetector.share(lines, base: 60, where: looksLikeRecord)
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
@@ -57,12 +61,8 @@ public enum NECNeaxFormat: SMDRFormat {
     }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        var calendar: PBXCalendar
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
@@ -146,7 +146,7 @@ public enum NECNeaxFormat: SMDRFormat {
                 let mi = t.number(at + 10, 2), let s = t.number(at + 12, 2),
                 let c = CivilDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
             else { return nil }
-            return clock.zoned(c)
+            return calendar.clock.zoned(c)
         }
 
         mutating func normal(_ line: FramedLine, into out: inout [ParseEvent]) {
@@ -156,7 +156,7 @@ public enum NECNeaxFormat: SMDRFormat {
                 guard let mo = t.number(at, 2), let d = t.number(at + 2, 2), let h = t.number(at + 4, 2), let mi = t.number(at + 6, 2),
                     let s = t.number(at + 8, 2)
                 else { return nil }
-                let year = t.number(yearAt, 2).map { 2000 + $0 } ?? years.year(month: mo, day: d)
+                let year = t.number(yearAt, 2).map { 2000 + $0 } ?? calendar.years.year(month: mo, day: d)
                 return CivilDateTime(year: year, month: mo, day: d, hour: h, minute: mi, second: s)
             }
             guard let s = civil(19, yearAt: 115), let e = civil(29, yearAt: 117) else {
@@ -171,9 +171,9 @@ public enum NECNeaxFormat: SMDRFormat {
             r.dialed = t.string(61, 85)
             r.number = r.dialed?.phoneDigits
             r.units = t.field(93, 97).int
-            var end = clock.zoned(e)
-            let start = clock.zoned(s)
-            if end.utc < start.utc { end = clock.zoned(utc: end.utc + 365 * 86_400) }
+            var end = calendar.clock.zoned(e)
+            let start = calendar.clock.zoned(s)
+            if end.utc < start.utc { end = calendar.clock.zoned(utc: end.utc + 365 * 86_400) }
             r.start = start
             r.end = end
             r.durationSeconds = Int(end.utc - start.utc)

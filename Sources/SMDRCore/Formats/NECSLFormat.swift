@@ -42,15 +42,11 @@ public enum NECSLFormat: SMDRFormat {
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
+        var calendar: PBXCalendar
         var reportDate: CivilDateTime?
         var held: CallRecord?
 
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func release(into out: inout [ParseEvent]) {
             if let h = held { out.append(.record(h)) }
@@ -89,7 +85,7 @@ public enum NECSLFormat: SMDRFormat {
             var civil: CivilDateTime?
             if t.matches("99/99", at: 11) {
                 let month = t.number(11, 2)!, day = t.number(14, 2)!
-                let year = reportDate.map { $0.month == 1 && month == 12 ? $0.year - 1 : $0.year } ?? years.year(month: month, day: day)
+                let year = reportDate.map { $0.month == 1 && month == 12 ? $0.year - 1 : $0.year } ?? calendar.years.year(month: month, day: day)
                 civil = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute)
             } else if let d = reportDate {
                 civil = CivilDateTime(year: d.year, month: d.month, day: d.day, hour: hour, minute: minute)
@@ -111,7 +107,7 @@ public enum NECSLFormat: SMDRFormat {
             }
             if cls == "PTRS" || cls == "ITRS" { r.flags.insert(.transfer) }
             r.setExtra("class", cls)
-            if let civil { r.setTimes(start: clock.zoned(civil), end: nil, elapsed: duration, zone: clock) }
+            if let civil { r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock) }
             held = r
         }
     }

@@ -20,23 +20,18 @@ public enum NortelMeridianFormat: SMDRFormat {
     static let types: Set<String> = ["N", "S", "E", "X", "B", "A", "C", "Q", "L", "D", "R", "M", "I", "T"]
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { l in
+        return FormatDetector.share(lines, base: 50) { l in
             let parts = l.split(separator: " ")
             guard parts.count >= 8, types.contains(String(parts[0])), parts[1].count == 3, parts[1].allSatisfy(\.isNumber) else { return false }
             return parts.contains { ByteText(String($0)).matches("99:99:99", at: 0) } && parts.contains { $0.count == 5 && ByteText(String($0)).matches("99/99", at: 0) }
-        }.count
-        return hits == 0 ? 0 : 50 + 50 * hits / lines.count
+        }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        var calendar: PBXCalendar
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
@@ -66,7 +61,7 @@ public enum NortelMeridianFormat: SMDRFormat {
                 return out.append(line.reject("expected MM/DD HH:MM HH:MM:SS after the IDs, found '\(tokens[i...].prefix(3).joined(separator: " "))'", format: id))
             }
             let month = dateTok.number(0, 2)!, day = dateTok.number(3, 2)!
-            let year = years.year(month: month, day: day)
+            let year = calendar.years.year(month: month, day: day)
             guard let civil = CivilDateTime(year: year, month: month, day: day, hour: timeTok.number(0, 2)!, minute: timeTok.number(3, 2)!) else {
                 return out.append(line.reject("invalid date/time \(tokens[i]) \(tokens[i + 1]) in \(year)", format: id))
             }
@@ -105,7 +100,7 @@ public enum NortelMeridianFormat: SMDRFormat {
             default: break
             }
             r.answered = type == "B" ? false : duration > 0
-            r.setTimes(start: clock.zoned(civil), end: nil, elapsed: duration, zone: clock)
+            r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
             r.setExtra("record_type", type)
             r.setExtra("record_number", tokens[1])
             r.setExtra("customer", tokens[2])

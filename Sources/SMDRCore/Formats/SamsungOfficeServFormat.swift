@@ -29,24 +29,19 @@ public enum SamsungOfficeServFormat: SMDRFormat {
     }
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { l in
+        return FormatDetector.share(lines, base: 40) { l in
             let t = ByteText(l)
             guard let at = stampAt(t) else { return false }
             let fg = t.tokens().first { $0.lowerBound > at + 23 }.map { t.string($0) } ?? ""
             return types[fg] != nil
-        }.count
-        return hits == 0 ? 0 : 40 + 50 * hits / lines.count
+        }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        var calendar: PBXCalendar
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
@@ -57,7 +52,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
                 return out.append(line.reject("a Samsung SMDR record carries MM/DD hh:mm:ss hh:mm:ss (start, duration)", format: id))
             }
             let month = t.number(at, 2)!, day = t.number(at + 3, 2)!
-            let year = years.year(month: month, day: day)
+            let year = calendar.years.year(month: month, day: day)
             guard let civil = CivilDateTime(year: year, month: month, day: day, hour: t.number(at + 6, 2)!, minute: t.number(at + 9, 2)!, second: t.number(at + 12, 2)!),
                 let duration = t.slice(at + 15, at + 23).clockSeconds
             else { return out.append(line.reject("invalid date, time or duration", format: id)) }
@@ -116,7 +111,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
             r.number = (direction == .incoming ? (cli ?? digits) : digits)?.phoneDigits
             r.setExtra("call_type", type)
             r.setExtra("cli", cli)
-            r.setTimes(start: clock.zoned(civil), end: nil, elapsed: duration, zone: clock)
+            r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
             out.append(.record(r))
         }
     }

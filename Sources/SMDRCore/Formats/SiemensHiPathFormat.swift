@@ -25,8 +25,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
     static func isCompressed(_ t: ByteText) -> Bool { t.matches("99.99.9999:99:99", at: 0) }
 
     public static func claim(_ lines: [String]) -> Int {
-        let hits = lines.filter { isLong(ByteText($0)) || isCompressed(ByteText($0)) }.count
-        return hits == 0 ? 0 : 50 + 50 * hits / lines.count
+        return FormatDetector.share(lines, base: 50) { isLong(ByteText($0)) || isCompressed(ByteText($0)) }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }

@@ -32,13 +32,8 @@ enum TemplateFormat: SMDRFormat {
     static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
 
     struct Parser: RecordParser {
-        let clock: ZoneClock
-        var years: YearResolver
-
-        init(_ options: ParseOptions) {
-            clock = ZoneClock(timeZone: options.timeZone)
-            years = options.makeYearResolver()
-        }
+        var calendar: PBXCalendar
+        init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
