@@ -38,8 +38,9 @@ bench: deps
 # The agent's main job on the embedded defaults. Until the capture daemon lands, it parses the
 # bundled golden captures (auto-detecting each format) and prints their call records.
 run: release
-	@for f in $$(find Samples -name '*.smdr' -o -name '*.csv' | sort); do \
-	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone Europe/Paris "$$f"; \
+	@for f in $$(find Samples -name '*.smdr' | sort); do \
+	  tz=$$(sed -n 's/^# Timezone: //p' "$$f" | head -1); year=$$(sed -n 's/^# Year: //p' "$$f" | head -1); \
+	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone "$${tz:-UTC}" $${year:+--year $$year} "$$f"; \
 	done
 
 formats: build

@@ -144,6 +144,13 @@ public enum MitelFormat: SMDRFormat {
                 r.direction = .outgoing
                 r.trunk = called
                 r.extension_ = calling
+            } else if calling == nil, called != nil {
+                // Masked captures blank the trunk: a call with no calling party came in on one.
+                r.direction = .incoming
+                r.extension_ = called
+            } else if called == nil, calling != nil, completion != UInt8(ascii: "I") {
+                r.direction = .outgoing
+                r.extension_ = calling
             } else {
                 r.direction = .internal
                 r.extension_ = calling
@@ -244,6 +251,10 @@ public enum MitelFormat: SMDRFormat {
         FormatVector(
             [line([(2, "03/12"), (8, "09:11"), (15, "00:00:00"), (24, "T116"), (29, "*"), (30, "***"), (34, "224"), (62, "224")], width: 90)],
             options: .vectorsWith(year: 2026), ["answered": "false", "flags": "[\"attendant\"]", "ring_s": "null"]),
+        // A masked capture with the trunk fields blanked.
+        FormatVector(
+            [line([(2, "03/12"), (8, "09:11"), (15, "00:01:00"), (30, "005"), (34, "2204"), (62, "2204")], width: 90)],
+            options: .vectorsWith(year: 2026), ["direction": "\"incoming\"", "extension": "\"2204\"", "trunk": "null", "ring_s": "5"]),
         FormatVector(
             [line([(2, "03/12"), (8, "09:11"), (15, "00:03:00"), (24, "2001"), (34, "0145678900"), (55, "00012"), (60, "A"), (62, "T010")], width: 90)],
             options: .vectorsWith(year: 2026), ["units": "12", "number": "\"0145678900\"", "dialed": "\"0145678900\""]),
