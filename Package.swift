@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure core: record model, framing, formats, time. No I/O.
@@ -24,11 +25,29 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // posix_openpt & co., hidden from Swift's Glibc module.
+        .target(name: "CPTY"),
+        // termios ports, ptys, reconnect backoff.
+        .target(name: "SMDRSerial", dependencies: ["CPTY"], swiftSettings: strict),
+        // The write-ahead journal of received bytes.
+        .target(name: "SMDRJournal", swiftSettings: strict),
+        // SQLite store (GRDB): calls, quarantine, checkpoints, alarms.
+        .target(
+            name: "SMDRStore",
+            dependencies: ["SMDRCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Sources, ingest and the run loop: the agent's capture side.
+        .target(
+            name: "SMDRRuntime",
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // The executable only wires the modules together.
         .executableTarget(
             name: "smdr-agent",
             dependencies: [
-                "SMDRCore",
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -46,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRAgentTests",
-            dependencies: ["SMDRCore"],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime"],
             swiftSettings: strict
         ),
     ]

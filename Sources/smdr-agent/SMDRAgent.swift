@@ -6,6 +6,6 @@ struct SMDRAgent: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smdr-agent",
         abstract: "Call-accounting agent for PBX station-message (SMDR) output.",
-        subcommands: [ParseCommand.self, FormatsCommand.self]
+        subcommands: [RunCommand.self, ParseCommand.self, CallsCommand.self, ReplayCommand.self, JournalCommand.self, FormatsCommand.self]
     )
 }

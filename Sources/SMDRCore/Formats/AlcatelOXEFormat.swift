@@ -82,7 +82,7 @@ public enum AlcatelOXEFormat: SMDRFormat {
             guard let endCivil = dateTime(t, at: base + 169) else {
                 return out.append(line.reject("EndDateTime at columns 170-186 is not yyyyMMdd HH:mm:ss", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             let callType = v("CallType").flatMap { Int($0) }
             let kind = callType.flatMap { AlcatelOXEFormat.callTypes[$0] }
             r.direction = kind?.1

@@ -110,6 +110,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
         var ticket: [(String, String)] = []
         var ticketLines: [String] = []
         var ticketStart = 0
+        var ticketOffset: Int64 = 0
 
         init(_ options: ParseOptions) { clock = ZoneClock(timeZone: options.timeZone) }
 
@@ -138,7 +139,10 @@ public enum AlcatelOXOFormat: SMDRFormat {
             let known = pairs.compactMap { p in AlcatelOXOFormat.labels.first { $0.0 == p.0 }.map { ($0.1, p.1) } }
             if !known.isEmpty && known.count == pairs.count {
                 if ticket.contains(where: { t in known.contains { $0.0 == t.0 } }) { flushTicket(into: &out) }
-                if ticket.isEmpty { ticketStart = line.number }
+                if ticket.isEmpty {
+                    ticketStart = line.number
+                    ticketOffset = line.offset
+                }
                 ticket.append(contentsOf: known)
                 ticketLines.append(text)
                 return
@@ -162,10 +166,11 @@ public enum AlcatelOXOFormat: SMDRFormat {
             inCounters = false
             if !hasDate && pairs.count == segments.count && !pairs.isEmpty { return out.append(line.skip("ticket heading")) }
             let values = header.isEmpty ? byShape(t) : byHeader(t)
-            out.append(record(values, raw: text, line: line.number))
+            out.append(record(values, raw: text, line: line.number, offset: line.offset))
         }
 
         mutating func finish(into out: inout [ParseEvent]) { flushTicket(into: &out) }
+        var holding: Bool { !ticket.isEmpty }
 
         mutating func flushTicket(into out: inout [ParseEvent]) {
             guard !ticket.isEmpty else { return }
@@ -179,7 +184,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
                     values["TIM"] = String(parts[1])
                 }
             }
-            out.append(record(values, raw: ticketLines.joined(separator: "\n"), line: ticketStart))
+            out.append(record(values, raw: ticketLines.joined(separator: "\n"), line: ticketStart, offset: ticketOffset))
             ticket = []
             ticketLines = []
         }
@@ -246,9 +251,9 @@ public enum AlcatelOXOFormat: SMDRFormat {
             return values
         }
 
-        func record(_ v: [String: String], raw: String, line: Int) -> ParseEvent {
+        func record(_ v: [String: String], raw: String, line: Int, offset: Int64) -> ParseEvent {
             func reject(_ reason: String) -> ParseEvent {
-                .reject(Reject(line: line, text: raw, reason: reason, format: id))
+                .reject(Reject(line: line, text: raw, reason: reason, format: id, offset: offset))
             }
             guard let date = v["DAT"], let time = v["TIM"] else {
                 return reject(header.isEmpty ? "statement without date (DAT) and time (TIM), and no column header seen to place its fields" : "statement without date (DAT) and time (TIM) under the column header")
@@ -265,7 +270,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
             else {
                 return reject("invalid date or time '\(date) \(time)'")
             }
-            var r = CallRecord(format: id, raw: raw, line: line)
+            var r = CallRecord(format: id, raw: raw, line: line, offset: offset)
             if let dur = v["DUR"] {
                 guard let s = ArraySlice(dur.utf8).clockSeconds else { return reject("duration '\(dur)' is not hh:mm:ss") }
                 r.durationSeconds = s

@@ -60,7 +60,7 @@ public enum AsteriskCSVFormat: SMDRFormat {
             guard let duration = Int(f[12]), let billsec = Int(f[13]) else {
                 return out.append(line.reject("duration and billsec (columns 13, 14) must be whole seconds", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.start = start
             r.end = end
             r.durationSeconds = billsec

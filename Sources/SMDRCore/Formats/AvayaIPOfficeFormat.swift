@@ -106,7 +106,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
                 return out.append(line.reject("field 5 (Direction) must be I or O, found '\(str(5) ?? "")'", format: id))
             }
 
-            var r = CallRecord(format: id, raw: t.string(0..<t.count) ?? "", line: line.number)
+            var r = CallRecord(format: id, raw: t.string(0..<t.count) ?? "", line: line.number, offset: line.offset)
             r.extras.reserveCapacity(fieldCount > 17 ? 16 : 8)
             r.durationSeconds = connected
             r.ringSeconds = ring

@@ -44,7 +44,7 @@ public enum CiscoCUCMFormat: SMDRFormat {
             guard let origination = v("dateTimeOrigination").flatMap(Int64.init) else {
                 return out.append(line.reject("dateTimeOrigination (epoch seconds) missing", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.start = clock.zoned(utc: origination)
             if let d = v("dateTimeDisconnect").flatMap(Int64.init), d > 0 { r.end = clock.zoned(utc: d) }
             let connect = v("dateTimeConnect").flatMap(Int64.init) ?? 0

@@ -181,7 +181,7 @@ public struct CustomFormat: Sendable {
                 return out.append(line.reject("does not match the format's pattern", format: format.id))
             }
             let spec = format.spec
-            var r = CallRecord(format: format.id, raw: text, line: line.number)
+            var r = CallRecord(format: format.id, raw: text, line: line.number, offset: line.offset)
             func seconds(_ key: String) -> Int?? {
                 guard let s = v[key] else { return .some(nil) }
                 switch spec.duration_format ?? "clock" {

@@ -58,7 +58,7 @@ public enum InterTelAxxessFormat: SMDRFormat {
                 return out.append(line.reject("an Axxess record has its start time HH:MM and elapsed S=<seconds> after the digits", format: id))
             }
             let typ = t.string(0, 3)
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             if let typ {
                 guard let dir = InterTelAxxessFormat.types[typ] else {
                     return out.append(line.reject("unknown record type '\(typ)' in columns 1-3", format: id))

@@ -125,7 +125,7 @@ public enum MitelFormat: SMDRFormat {
             guard let duration = t.field(columns: l.duration).clockSeconds else {
                 return out.append(line.reject("duration at columns \(l.duration) is not hh:mm:ss", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.durationSeconds = duration
             let calling = t.string(columns: l.calling)
             let called = t.string(columns: l.called)

@@ -88,7 +88,7 @@ public enum NECNeaxFormat: SMDRFormat {
             guard let times = block(6), let start = stamp(times, at: 0), let end = stamp(times, at: 17) else {
                 return out.append(line.reject("\(type) record without a readable block 06 (start and end YYYYMMDDhhmmss + ms)", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.direction = type == "KK" ? .outgoing : type == "KL" ? .incoming : .internal
             let callingStation = block(2).flatMap { $0.string(4, $0.count) }
             let calledStation = block(4).flatMap { $0.string(4, $0.count) }
@@ -162,7 +162,7 @@ public enum NECNeaxFormat: SMDRFormat {
             guard let s = civil(19, yearAt: 115), let e = civil(29, yearAt: 117) else {
                 return out.append(line.reject("KA record without readable start/end MMDDhhmmss at offsets 20-39", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.direction = .outgoing
             r.trunk = t.string(7, 10)
             r.setExtra("route", t.string(4, 7))

@@ -54,6 +54,7 @@ public enum NECSLFormat: SMDRFormat {
         }
 
         mutating func finish(into out: inout [ParseEvent]) { release(into: &out) }
+        var holding: Bool { held != nil }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
@@ -66,6 +67,7 @@ public enum NECSLFormat: SMDRFormat {
                 return release(into: &out)
             }
             release(into: &out)
+            if cls == "NEXT" { return out.append(line.skip("caller name for a record already released")) }
             if let d = t.find("99/99/9999"), t.matches("99/99/9999", at: d) {
                 reportDate = CivilDateTime(year: t.number(d + 6, 4)!, month: t.number(d, 2)!, day: t.number(d + 3, 2)!)
                 return out.append(line.skip("page header"))
@@ -90,7 +92,7 @@ public enum NECSLFormat: SMDRFormat {
             } else if let d = reportDate {
                 civil = CivilDateTime(year: d.year, month: d.month, day: d.day, hour: hour, minute: minute)
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.direction = direction
             r.durationSeconds = duration
             r.trunk = t.string(durAt - 5, durAt - 1)

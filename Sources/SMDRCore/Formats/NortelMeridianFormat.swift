@@ -66,7 +66,7 @@ public enum NortelMeridianFormat: SMDRFormat {
                 return out.append(line.reject("invalid date/time \(tokens[i]) \(tokens[i + 1]) in \(year)", format: id))
             }
             var rest = Array(tokens[(i + 3)...])
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             let type = tokens[0]
             if let first = rest.first, first.count == 1, first.allSatisfy(\.isLetter) {
                 r.setExtra("indicator", first)

@@ -223,7 +223,7 @@ enum PanasonicLayout {
             }
             let ext = token(from: i)
             guard !ext.isEmpty else { return out.append(line.reject("no extension after the time", format: format)) }
-            var r = CallRecord(format: format, raw: t.string(0..<t.count) ?? "", line: line.number)
+            var r = CallRecord(format: format, raw: t.string(0..<t.count) ?? "", line: line.number, offset: line.offset)
             r.extension_ = t.string(ext)
             var dialStart = ext.upperBound
             let co = token(from: ext.upperBound)

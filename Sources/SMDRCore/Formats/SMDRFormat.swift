@@ -26,10 +26,13 @@ public protocol RecordParser {
     mutating func parse(_ line: FramedLine, into out: inout [ParseEvent])
     /// End of input: releases anything held back.
     mutating func finish(into out: inout [ParseEvent])
+    /// Whether a record is held back waiting for more lines (a checkpoint must not pass it).
+    var holding: Bool { get }
 }
 
 extension RecordParser {
     public mutating func finish(into out: inout [ParseEvent]) {}
+    public var holding: Bool { false }
 }
 
 /// What reading a line gave.
@@ -46,12 +49,15 @@ public struct Reject: Sendable, Equatable {
     public var text: String
     public var reason: String
     public var format: String?
+    /// Stream position of the line's first byte.
+    public var offset: Int64
 
-    public init(line: Int, text: String, reason: String, format: String?) {
+    public init(line: Int, text: String, reason: String, format: String?, offset: Int64 = 0) {
         self.line = line
         self.text = text
         self.reason = reason
         self.format = format
+        self.offset = offset
     }
 }
 

@@ -56,7 +56,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
             guard let civil = CivilDateTime(year: year, month: month, day: day, hour: t.number(at + 6, 2)!, minute: t.number(at + 9, 2)!, second: t.number(at + 12, 2)!),
                 let duration = t.slice(at + 15, at + 23).clockSeconds
             else { return out.append(line.reject("invalid date, time or duration", format: id)) }
-            var r = CallRecord(format: id, raw: s, line: line.number)
+            var r = CallRecord(format: id, raw: s, line: line.number, offset: line.offset)
             let fixed = at == 26 && (t.count >= 100)
             var type: String
             var digits: String?

@@ -47,7 +47,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
             guard let end = CivilDateTime(year: 2000 + t.number(6, 2)!, month: t.number(3, 2)!, day: t.number(0, 2)!,
                 hour: t.number(timeAt, 2)!, minute: t.number(timeAt + 3, 2)!, second: t.number(timeAt + 6, 2)!)
             else { return out.append(line.reject("invalid end date/time", format: id)) }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             var number: String?
             if long {
                 r.trunk = t.string(columns: 19...21)

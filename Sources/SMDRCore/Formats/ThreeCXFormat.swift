@@ -60,7 +60,7 @@ public enum ThreeCXFormat: SMDRFormat {
                 if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
                 return out.append(line.reject("3CX record without a readable time_start (YYYY/MM/DD HH:MM:SS) in its column", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             let answered = stamp(v["time_answered"])
             r.start = start
             r.end = stamp(v["time_end"])

@@ -45,7 +45,7 @@ enum TemplateFormat: SMDRFormat {
             guard tokens.count == 4, let seconds = Int(t.string(tokens[3])) else {
                 return out.append(line.reject("expected HH:MM EXT NUMBER SECONDS", format: id))
             }
-            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number)
+            var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.extension_ = t.string(tokens[1])
             r.dialed = t.string(tokens[2])
             r.number = r.dialed?.phoneDigits

@@ -9,12 +9,16 @@ public struct FramedLine: Sendable {
     public var truncated: Bool
     /// The line came inside an STX…ETX frame (NEC).
     public var framed: Bool
+    /// Position of the line's first byte in the stream (bytes since the stream began): with the
+    /// source, the identity of a record across restarts.
+    public var offset: Int64
 
-    public init(bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false) {
+    public init(bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false, offset: Int64 = 0) {
         self.bytes = bytes
         self.number = number
         self.truncated = truncated
         self.framed = framed
+        self.offset = offset
     }
 
     public init(_ string: String, number: Int = 1) {

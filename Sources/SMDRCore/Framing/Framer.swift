@@ -29,8 +29,36 @@ public struct Framer: Sendable {
         case soft
     }
 
+    /// Bytes seen so far (the stream position of the next byte), and where the current line began.
+    private var position: Int64 = 0
+    private var startOffset: Int64 = 0
+
     public init(maxLineLength: Int = 4096) {
         self.maxLineLength = maxLineLength
+    }
+
+    /// A framer that resumes a stream at a line boundary saved by ``resumePoint``.
+    public init(maxLineLength: Int = 4096, resumingAt point: ResumePoint) {
+        self.maxLineLength = maxLineLength
+        position = point.offset
+        startOffset = point.offset
+        line = point.line
+        startLine = point.line
+    }
+
+    /// Where to start again so that no line is lost or read twice: the first byte of the line being
+    /// assembled (or the next byte when none is), with its line number.
+    public struct ResumePoint: Sendable, Equatable {
+        public var offset: Int64
+        public var line: Int
+        public init(offset: Int64, line: Int) {
+            self.offset = offset
+            self.line = line
+        }
+    }
+
+    public var resumePoint: ResumePoint {
+        buffer.isEmpty && !truncated && !inFrame ? ResumePoint(offset: position, line: line) : ResumePoint(offset: startOffset, line: startLine)
     }
 
     /// Bytes that end, start or vanish from a line. Everything else is line content.
@@ -51,14 +79,19 @@ public struct Framer: Sendable {
     public mutating func push(buffer p: UnsafeBufferPointer<UInt8>, emit: (FramedLine) -> Void) {
         let special = Framer.special
         var i = 0
+        let base = 0
         let n = p.count
+        defer { position += Int64(n) }
         while i < n {
             let b = p[i]
             if !special[Int(b)] {
                 // A run of ordinary bytes: append it in one go.
                 var j = i + 1
                 while j < n && !special[Int(p[j])] { j += 1 }
-                if buffer.isEmpty && !inFrame { startLine = line }
+                if buffer.isEmpty && !inFrame && !truncated {
+                    startLine = line
+                    startOffset = position + Int64(i - base)
+                }
                 pending = .none
                 append(UnsafeBufferPointer(rebasing: p[i..<j]))
                 i = j
@@ -88,6 +121,7 @@ public struct Framer: Sendable {
                 if !buffer.isEmpty || truncated { endLine(emit) }
                 inFrame = true
                 startLine = line
+                startOffset = position + Int64(i - base)
             case 0x03:  // ETX
                 endLine(emit)
                 line += 1
@@ -117,7 +151,7 @@ public struct Framer: Sendable {
 
     private mutating func endLine(_ emit: (FramedLine) -> Void) {
         if !buffer.isEmpty || truncated {
-            emit(FramedLine(bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame))
+            emit(FramedLine(bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame, offset: startOffset))
             buffer.removeAll(keepingCapacity: true)
         }
         truncated = false

@@ -50,11 +50,14 @@ public struct CallRecord: Sendable, Equatable {
     public var continuation: Bool
     public var flags: CallFlags
     public var extras: [ExtraField]
+    /// Stream position of the record's first byte (see ``FramedLine/offset``); not part of the JSON form.
+    public var offset: Int64
 
-    public init(format: String, raw: String, line: Int) {
+    public init(format: String, raw: String, line: Int, offset: Int64 = 0) {
         self.format = format
         self.raw = raw
         self.line = line
+        self.offset = offset
         self.continuation = false
         self.flags = []
         self.extras = []

@@ -18,12 +18,29 @@ public struct StreamParser {
     private var held: [FramedLine] = []
     private var atStart = true
 
-    public init(format: FormatHandle?, candidates: [FormatHandle] = FormatHandle.builtIn, options: ParseOptions, maxLineLength: Int = 4096) {
+    public init(
+        format: FormatHandle?, candidates: [FormatHandle] = FormatHandle.builtIn, options: ParseOptions, maxLineLength: Int = 4096,
+        resumingAt point: Framer.ResumePoint? = nil
+    ) {
         self.format = format
         self.candidates = candidates
         self.options = options
-        self.framer = Framer(maxLineLength: maxLineLength)
+        if let point {
+            self.framer = Framer(maxLineLength: maxLineLength, resumingAt: point)
+            atStart = point.offset == 0
+        } else {
+            self.framer = Framer(maxLineLength: maxLineLength)
+        }
         if let format { parser = format.makeParser(options) }
+    }
+
+    /// Where a restart must begin so that nothing is lost: the framer's line boundary, or the first
+    /// line still held for format detection. `nil` while the parser holds a record back (keep the
+    /// previous checkpoint then: records are identified by offset, so reading again adds nothing).
+    public var resumePoint: Framer.ResumePoint? {
+        if parser?.holding == true { return nil }
+        if let first = held.first { return Framer.ResumePoint(offset: first.offset, line: first.number) }
+        return framer.resumePoint
     }
 
     public mutating func push(_ bytes: some Collection<UInt8>, into out: inout [ParseEvent]) {
@@ -46,6 +63,14 @@ public struct StreamParser {
         f.finish { line in self.handle(line, into: &out) }
         framer = f
         if parser == nil && !unrecognised { detect(into: &out) }
+        parser?.finish(into: &out)
+    }
+
+    /// A live source fell quiet: decide the format from the lines held so far (rather than wait
+    /// for a full sample) and release records a parser holds for a continuation line. The line
+    /// being assembled stays: its end has not come yet.
+    public mutating func flushIdle(into out: inout [ParseEvent]) {
+        if parser == nil && !unrecognised && !held.isEmpty { detect(into: &out) }
         parser?.finish(into: &out)
     }
 
@@ -75,7 +100,7 @@ public struct StreamParser {
                     Reject(
                         line: line.number, text: line.bytes.decoded,
                         reason: "line longer than \(framer.maxLineLength) bytes, cut there: no SMDR record is this long; check the port speed and parity, or that this is an SMDR stream",
-                        format: format?.id)))
+                        format: format?.id, offset: line.offset)))
             return
         }
         parser!.parse(line, into: &out)

@@ -233,7 +233,7 @@ extension ByteText {
 extension FramedLine {
     /// A reject for this line, with the reason a person can act on.
     public func reject(_ reason: String, format: String) -> ParseEvent {
-        .reject(Reject(line: number, text: bytes.decoded, reason: reason, format: format))
+        .reject(Reject(line: number, text: bytes.decoded, reason: reason, format: format, offset: offset))
     }
 
     public func skip(_ reason: String) -> ParseEvent { .skip(line: number, reason: reason) }

@@ -1,0 +1,15 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "cpty.h"
+
+int cpty_open_master(char *slave_path, size_t len) {
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (grantpt(fd) || unlockpt(fd) || ptsname_r(fd, slave_path, len)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}

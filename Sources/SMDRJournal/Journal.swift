@@ -1,0 +1,164 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The write-ahead journal of one source: every byte received, with its receive time, appended and
+/// flushed to disk before anything else happens to it.
+///
+/// Layout: a directory of segment files named by the stream offset of their first byte
+/// (`00000000000000000000.seg`). Each entry is a 20-byte header — magic `SJ`, version, flags,
+/// payload length (u32), receive time in ns since the epoch (i64), CRC-32 of the payload (u32),
+/// little-endian — then the payload. Stream offsets count payload bytes only, so an offset names
+/// the same byte whatever the segmentation. An entry cut short by a crash fails its length or CRC
+/// and is cut off when the journal is opened.
+public final class Journal {
+    public static let headerSize = 20
+    public let directory: URL
+    public let segmentBytes: Int64
+    /// Stream offset of the next byte to be appended.
+    public private(set) var end: Int64 = 0
+    private var fd: Int32 = -1
+    private var segmentBase: Int64 = 0
+    private var segmentSize: Int64 = 0
+    private let lock = NSLock()
+
+    public init(directory: URL, segmentBytes: Int64 = 16 << 20) throws {
+        self.directory = directory
+        self.segmentBytes = segmentBytes
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let segments = try Journal.segments(in: directory)
+        if let last = segments.last {
+            let scan = try JournalScanner.scan(url: Journal.url(directory, last))
+            // Cut off a torn tail: it was never flushed whole, so nothing ever read it.
+            if scan.validBytes < scan.fileBytes { truncate(Journal.url(directory, last).path, off_t(scan.validBytes)) }
+            segmentBase = last
+            segmentSize = scan.validBytes
+            end = last + scan.payloadBytes
+            fd = open(Journal.url(directory, last).path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else { throw JournalError.io("open \(Journal.url(directory, last).path)", errno) }
+        } else {
+            try startSegment(at: 0)
+        }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    static func url(_ dir: URL, _ base: Int64) -> URL {
+        let name = String(base)
+        return dir.appendingPathComponent(String(repeating: "0", count: max(0, 20 - name.count)) + name + ".seg")
+    }
+
+    /// Segment bases, oldest first.
+    public static func segments(in dir: URL) throws -> [Int64] {
+        guard FileManager.default.fileExists(atPath: dir.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasSuffix(".seg") }.compactMap { Int64($0.dropLast(4)) }.sorted()
+    }
+
+    private func startSegment(at base: Int64) throws {
+        if fd >= 0 { close(fd) }
+        let path = Journal.url(directory, base).path
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw JournalError.io("create \(path)", errno) }
+        segmentBase = base
+        segmentSize = 0
+        // Make the new file's name durable too.
+        let dfd = open(directory.path, O_RDONLY | O_DIRECTORY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Appends received bytes and flushes them to disk; returns the stream offset of their first byte.
+    @discardableResult
+    public func append(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64) throws -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        guard bytes.count > 0 else { return end }
+        if segmentSize > 0 && segmentSize + Int64(Journal.headerSize + bytes.count) > segmentBytes {
+            try startSegment(at: end)
+        }
+        var header = [UInt8](repeating: 0, count: Journal.headerSize)
+        header[0] = UInt8(ascii: "S")
+        header[1] = UInt8(ascii: "J")
+        header[2] = 1
+        put(UInt32(bytes.count), into: &header, at: 4)
+        put(UInt64(bitPattern: receivedAt), into: &header, at: 8)
+        put(CRC32.checksum(bytes), into: &header, at: 16)
+        // One contiguous write: header then payload.
+        var entry = header
+        entry.append(contentsOf: bytes)
+        let total = entry.count
+        var written = 0
+        while written < total {
+            let n = entry[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError.io("write journal", errno)
+            }
+            written += n
+        }
+        guard fdatasync(fd) == 0 else { throw JournalError.io("flush journal", errno) }
+        let at = end
+        end += Int64(bytes.count)
+        segmentSize += Int64(total)
+        return at
+    }
+
+    public func append(_ bytes: [UInt8], receivedAt: Int64) throws -> Int64 {
+        try bytes.withUnsafeBytes { try append($0, receivedAt: receivedAt) }
+    }
+
+    /// Deletes whole segments that lie entirely before `keepFrom` (processed) and are older than
+    /// `maxAge` seconds or beyond `maxBytes` in total. The segment being written is never deleted.
+    @discardableResult
+    public func prune(keepFrom: Int64, maxAgeSeconds: Double?, maxBytes: Int64?, now: Date = Date()) throws -> [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        let bases = try Journal.segments(in: directory)
+        var sizes: [Int64: Int64] = [:]
+        var total: Int64 = 0
+        for b in bases {
+            let size = (try? FileManager.default.attributesOfItem(atPath: Journal.url(directory, b).path)[.size] as? Int64) ?? 0
+            sizes[b] = size ?? 0
+            total += size ?? 0
+        }
+        var removed: [Int64] = []
+        for (k, b) in bases.enumerated() where k + 1 < bases.count {
+            let next = bases[k + 1]
+            guard next <= keepFrom else { break }  // holds unprocessed bytes
+            let url = Journal.url(directory, b)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? now
+            let tooOld = maxAgeSeconds.map { now.timeIntervalSince(modified ?? now) > $0 } ?? false
+            let tooBig = maxBytes.map { total > $0 } ?? false
+            guard tooOld || tooBig else { continue }
+            try FileManager.default.removeItem(at: url)
+            total -= sizes[b] ?? 0
+            removed.append(b)
+        }
+        return removed
+    }
+}
+
+private func put(_ v: UInt32, into a: inout [UInt8], at i: Int) {
+    for k in 0..<4 { a[i + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
+}
+
+private func put(_ v: UInt64, into a: inout [UInt8], at i: Int) {
+    for k in 0..<8 { a[i + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
+}
+
+public enum JournalError: Error, CustomStringConvertible {
+    case io(String, Int32)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .io(let what, let e): "journal: \(what): \(String(cString: strerror(e)))"
+        case .corrupt(let what): "journal: \(what)"
+        }
+    }
+}

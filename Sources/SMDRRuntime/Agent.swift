@@ -1,0 +1,101 @@
+import Foundation
+import SMDRCore
+import SMDRJournal
+import SMDRStore
+
+/// The collector: one thread per source writing its journal, one ingester turning journals into
+/// stored calls. Stops cleanly: sources first, then a last ingest pass, everything flushed.
+public final class Agent: @unchecked Sendable {
+    public let dataDirectory: URL
+    public let sources: [SourceConfig]
+    public let store: CallStore
+    let options: ParseOptions
+    let formats: [FormatHandle]
+    let signal = IngestSignal()
+    let sourceStopper = Stopper()
+    let ingestStopper = Stopper()
+    let ingester: Ingester
+    var threads: [Thread] = []
+    let sourceThreads = DispatchGroup()
+    let ingestThread = DispatchGroup()
+    public private(set) var states: [String: SourceState] = [:]
+
+    public init(sources: [SourceConfig], dataDirectory: URL, options: ParseOptions, formats: [FormatHandle] = FormatHandle.builtIn) throws {
+        self.dataDirectory = dataDirectory
+        self.sources = sources
+        self.options = options
+        self.formats = formats
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        store = try CallStore(path: dataDirectory.appendingPathComponent("smdr.sqlite").path)
+        ingester = Ingester(store: store, signal: signal)
+        let ids = sources.map(\.id)
+        guard Set(ids).count == ids.count else { throw AgentError("two sources share an id: \(ids)") }
+    }
+
+    public static func journalDirectory(_ dataDirectory: URL, source: String) -> URL {
+        dataDirectory.appendingPathComponent("journal").appendingPathComponent(source)
+    }
+
+    /// Hook for tests and benchmarks: called after each commit with the rows added.
+    public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
+
+    public func start() throws {
+        for config in sources {
+            let journalDir = Agent.journalDirectory(dataDirectory, source: config.id)
+            let journal = try Journal(directory: journalDir)
+            let state = SourceState()
+            states[config.id] = state
+            try ingester.add(config, journalDirectory: journalDir, state: state, formats: formats, options: options)
+            let writer = JournalWriter(journal: journal, signal: signal, source: config.id, state: state)
+            let stopper = sourceStopper
+            let body: @Sendable () -> Void
+            switch config.kind {
+            case .serial(let path, let settings):
+                let r = SerialRunner(config: config, path: path, settings: settings, writer: writer)
+                body = { r.run(stopper) }
+            case .tcpClient(let host, let port, let login):
+                let r = TCPClientRunner(config: config, host: host, port: port, login: login, writer: writer)
+                body = { r.run(stopper) }
+            case .tcpListener(let host, let port):
+                let r = TCPListenerRunner(config: config, host: host, port: port, writer: writer)
+                body = { r.run(stopper) }
+            }
+            spawn("source \(config.id)", group: sourceThreads, body)
+            Log.info("source \(config.summary), format \(config.format ?? "auto")", source: config.id)
+        }
+        let ingester = self.ingester
+        let stopper = ingestStopper
+        spawn("ingest", group: ingestThread) { ingester.run(stopper) }
+    }
+
+    private func spawn(_ name: String, group g: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        g.enter()
+        let t = Thread {
+            body()
+            g.leave()
+        }
+        t.name = name
+        t.start()
+        threads.append(t)
+    }
+
+    /// Graceful stop: sources close, the ingester stores what was journaled, then returns.
+    public func stop() {
+        sourceStopper.stop()
+        sourceThreads.wait()
+        ingestStopper.stop()
+        signal.notify()
+        ingestThread.wait()
+    }
+
+    /// Blocks until the agent has stopped.
+    public func wait() {
+        sourceThreads.wait()
+        ingestThread.wait()
+    }
+}
+
+public struct AgentError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

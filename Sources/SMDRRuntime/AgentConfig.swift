@@ -1,0 +1,115 @@
+import Foundation
+import SMDRSerial
+import Yams
+
+/// The agent's YAML configuration file.
+///
+/// ```yaml
+/// data_dir: /var/lib/smdr-agent
+/// timezone: Europe/Paris
+/// sources:
+///   - id: reception-pbx
+///     device: /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0
+///     serial: 9600,8N1
+///     format: alcatel-oxo
+///     quiet_after: 7200        # seconds of silence before a "quiet" alarm
+///   - id: ipoffice
+///     listen: 0.0.0.0:9000     # Avaya IP Office connects to us
+///     format: avaya-ipo
+///   - id: panasonic
+///     connect: 192.0.2.10:2300
+///     login: [SMDR, PCCSMDR]
+/// ```
+public struct AgentConfig: Sendable {
+    public var dataDirectory: String?
+    public var timeZone: String?
+    public var sources: [SourceConfig]
+
+    struct File: Decodable {
+        var data_dir: String?
+        var timezone: String?
+        var sources: [Entry]
+    }
+
+    struct Entry: Decodable {
+        var id: String?
+        var device: String?
+        var serial: String?
+        var connect: String?
+        var listen: String?
+        var login: [String]?
+        var format: String?
+        var quiet_after: Double?
+    }
+
+    public static func load(path: String) throws -> AgentConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError("\(path): cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// The line where `needle` first appears, for error messages.
+    static func line(of needle: String, in text: String) -> Int? {
+        for (k, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where l.contains(needle) { return k + 1 }
+        return nil
+    }
+
+    public static func parse(_ text: String, file: String) throws -> AgentConfig {
+        let raw: File
+        do {
+            raw = try YAMLDecoder().decode(File.self, from: text)
+        } catch let e as YamlError {
+            throw ConfigError("\(file): not valid YAML: \(e)")
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            let path = (ctx.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            throw ConfigError("\(file): missing key '\(path)'")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            let key = ctx.codingPath.last?.stringValue ?? ""
+            let path = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            throw ConfigError("\(file):\(line(of: key + ":", in: text).map(String.init) ?? "?"): key '\(path)': wrong type (\(ctx.debugDescription))")
+        } catch {
+            throw ConfigError("\(file): \(error)")
+        }
+        var sources: [SourceConfig] = []
+        for (k, e) in raw.sources.enumerated() {
+            let id = e.id ?? "source\(k + 1)"
+            func fail(_ key: String, _ value: String?, _ why: String) -> ConfigError {
+                let at = value.flatMap { line(of: $0, in: text) } ?? line(of: key + ":", in: text)
+                return ConfigError("\(file):\(at.map(String.init) ?? "?"): key 'sources[\(k)].\(key)': \(why)")
+            }
+            let kinds = [e.device != nil, e.connect != nil, e.listen != nil].filter { $0 }.count
+            guard kinds == 1 else { throw fail("device", nil, "give exactly one of device, connect or listen") }
+            var kind: SourceConfig.Kind
+            if let device = e.device {
+                do {
+                    kind = .serial(path: device, settings: try SerialSettings(e.serial ?? "9600,8N1"))
+                } catch {
+                    throw fail("serial", e.serial, "\(error)")
+                }
+            } else if let c = e.connect {
+                guard let (h, p) = hostPort(c) else { throw fail("connect", c, "expected HOST:PORT") }
+                kind = .tcpClient(host: h, port: p, login: e.login ?? [])
+            } else {
+                guard let l = e.listen, let (h, p) = hostPort(l) else { throw fail("listen", e.listen, "expected HOST:PORT") }
+                kind = .tcpListener(host: h, port: p)
+            }
+            sources.append(SourceConfig(id: id, kind: kind, format: e.format, quietAfterSeconds: e.quiet_after))
+        }
+        return AgentConfig(dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources)
+    }
+
+    /// `HOST:PORT`, `[v6]:PORT` or `:PORT`.
+    public static func hostPort(_ s: String) -> (String, Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        var host = String(s[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

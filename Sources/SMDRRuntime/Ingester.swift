@@ -1,0 +1,176 @@
+import Foundation
+import SMDRCore
+import SMDRJournal
+import SMDRStore
+
+/// Reads each source's journal from its checkpoint, parses it, and commits records, rejects and the
+/// new checkpoint in one transaction: a crash anywhere loses nothing and duplicates nothing.
+final class Ingester: @unchecked Sendable {
+    final class Source {
+        let config: SourceConfig
+        let cursor: JournalCursor
+        let state: SourceState
+        var parser: StreamParser
+        var checkpoint: CallStore.Checkpoint
+        /// A batch the store refused (disk full…): retried before anything else is read.
+        var pending: (records: [CallRecord], rejects: [Reject], checkpoint: CallStore.Checkpoint?, receivedAt: Int64)?
+        var lastActivity = monotonic()
+        var idleFlushed = true
+        var quietAlarm = false
+        var lastCallID: Int64?
+        var unrecognisedReported = false
+
+        init(config: SourceConfig, cursor: JournalCursor, state: SourceState, parser: StreamParser, checkpoint: CallStore.Checkpoint) {
+            self.config = config
+            self.cursor = cursor
+            self.state = state
+            self.parser = parser
+            self.checkpoint = checkpoint
+        }
+    }
+
+    let store: CallStore
+    let signal: IngestSignal
+    var sources: [Source] = []
+    /// Called after each commit with the number of new rows (for tests and metrics).
+    var onCommit: (@Sendable (String, Int) -> Void)?
+    /// How long a source must be silent before held lines are decided on.
+    var idleFlushSeconds = 1.0
+
+    init(store: CallStore, signal: IngestSignal) {
+        self.store = store
+        self.signal = signal
+    }
+
+    func add(_ config: SourceConfig, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
+        let saved = try store.checkpoint(source: config.id) ?? CallStore.Checkpoint(offset: 0, line: 1, format: nil)
+        let formatID = config.format.flatMap { $0 == "auto" ? nil : $0 } ?? saved.format
+        let handle = formatID.flatMap { id in formats.first { $0.id == id } }
+        let parser = StreamParser(
+            format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line))
+        sources.append(
+            Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved))
+        if saved.offset > 0 { Log.info("resuming at journal offset \(saved.offset), line \(saved.line)", source: config.id) }
+    }
+
+    func run(_ stopper: Stopper) {
+        while true {
+            let stopping = stopper.isStopped
+            _ = signal.wait(timeout: stopping ? 0 : 0.25)
+            for s in sources { ingest(s) }
+            watch()
+            if stopping {
+                // Final pass: everything journaled is parsed; held records are released.
+                for s in sources {
+                    ingest(s)
+                    var events: [ParseEvent] = []
+                    s.parser.flushIdle(into: &events)
+                    commit(s, events: events, receivedAt: nowNanos())
+                }
+                return
+            }
+        }
+    }
+
+    /// Reads what the journal has for a source and commits it.
+    func ingest(_ s: Source) {
+        if let p = s.pending {
+            do {
+                let n = try store.commit(source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt)
+                s.pending = nil
+                if let c = p.checkpoint { s.checkpoint = c }
+                try? store.clearAlarms(source: s.config.id, kind: "store")
+                Log.notice("store writes again", source: s.config.id)
+                onCommit?(s.config.id, n)
+            } catch {
+                return
+            }
+        }
+        var events: [ParseEvent] = []
+        var receivedAt: Int64 = 0
+        var bytes = 0
+        do {
+            while bytes < (1 << 20), let entry = try s.cursor.next() {
+                s.parser.push(entry.bytes, into: &events)
+                receivedAt = entry.receivedAt
+                bytes += entry.bytes.count
+            }
+        } catch {
+            Log.error("cannot read the journal: \(error)", source: s.config.id)
+        }
+        if bytes > 0 {
+            s.lastActivity = monotonic()
+            s.idleFlushed = false
+            if s.quietAlarm {
+                s.quietAlarm = false
+                try? store.clearAlarms(source: s.config.id, kind: "quiet")
+                Log.notice("data again after a quiet period", source: s.config.id)
+            }
+        } else if !s.idleFlushed && monotonic() - s.lastActivity >= idleFlushSeconds {
+            s.idleFlushed = true
+            s.parser.flushIdle(into: &events)
+            receivedAt = nowNanos()
+        }
+        if s.parser.unrecognised && !s.unrecognisedReported {
+            s.unrecognisedReported = true
+            alarm(s, "format", "no known format recognises the first lines of this source: set its format (smdr-agent formats)")
+        }
+        guard bytes > 0 || !events.isEmpty else { return }
+        commit(s, events: events, receivedAt: receivedAt)
+    }
+
+    func commit(_ s: Source, events: [ParseEvent], receivedAt: Int64) {
+        var records: [CallRecord] = []
+        var rejects: [Reject] = []
+        for e in events {
+            switch e {
+            case .record(let r):
+                records.append(r)
+                checkSequence(s, r)
+            case .reject(let r): rejects.append(r)
+            case .skip: break
+            }
+        }
+        let point = s.parser.resumePoint
+        let checkpoint = point.map { CallStore.Checkpoint(offset: $0.offset, line: $0.line, format: s.parser.format?.id) }
+        do {
+            let n = try store.commit(source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt)
+            if let checkpoint { s.checkpoint = checkpoint }
+            for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
+            onCommit?(s.config.id, n)
+        } catch {
+            s.pending = (records, rejects, checkpoint, receivedAt)
+            Log.error("cannot write the store: \(error); the journal keeps everything and writing is retried", source: s.config.id)
+            alarm(s, "store", "cannot write the store: \(error)")
+        }
+    }
+
+    /// A jump in the PBX's call sequence (Avaya IP Office Call ID) means records lost at the PBX.
+    func checkSequence(_ s: Source, _ r: CallRecord) {
+        guard r.format == "avaya-ipo", let id = r.callID.flatMap({ Int64($0) }) else { return }
+        if let last = s.lastCallID {
+            if id > last + 1 {
+                alarm(s, "gap", "Call ID jumped from \(last) to \(id): \(id - last - 1) call(s) missing from the PBX's output")
+            } else if id < last && id <= 1_000_010 {
+                Log.notice("Call ID sequence restarted at \(id) (the IP Office restarted)", source: s.config.id)
+            }
+        }
+        s.lastCallID = max(id, id < (s.lastCallID ?? 0) && id <= 1_000_010 ? id : (s.lastCallID ?? id))
+    }
+
+    /// Quiet sources and alarms raised by source threads.
+    func watch() {
+        for s in sources {
+            for (kind, message) in s.state.takeAlarms() { alarm(s, kind, message) }
+            if let quiet = s.config.quietAfterSeconds, !s.quietAlarm, monotonic() - s.state.lastByte > quiet {
+                s.quietAlarm = true
+                alarm(s, "quiet", "no data for \(Int(quiet)) s (\(s.state.link.rawValue)): check the cable and the PBX's SMDR output")
+            }
+        }
+    }
+
+    func alarm(_ s: Source, _ kind: String, _ message: String) {
+        Log.warning("ALARM \(kind): \(message)", source: s.config.id)
+        try? store.raiseAlarm(source: s.config.id, kind: kind, message: message)
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import SMDRJournal
+import SMDRSerial
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shared by every source: append what arrives to the journal (flushed) and wake the ingester.
+/// If the journal cannot write (disk full), the bytes are kept and retried, and reading pauses so
+/// the port's flow control (RTS/CTS, XON/XOFF) holds the PBX back instead of dropping.
+final class JournalWriter: @unchecked Sendable {
+    let journal: Journal
+    let signal: IngestSignal
+    let source: String
+    let state: SourceState
+    private var failures = FailureLog()
+
+    init(journal: Journal, signal: IngestSignal, source: String, state: SourceState) {
+        self.journal = journal
+        self.signal = signal
+        self.source = source
+        self.state = state
+    }
+
+    /// Returns only once the bytes are on disk, or the agent is stopping.
+    func write(_ bytes: UnsafeRawBufferPointer, stopper: Stopper) {
+        let now = nowNanos()
+        while true {
+            do {
+                try journal.append(bytes, receivedAt: now)
+                failures.recovered("journal writes again", source: source)
+                state.received(count: bytes.count)
+                signal.notify()
+                return
+            } catch {
+                failures.failed("cannot journal \(bytes.count) received bytes: \(error); holding the line", source: source)
+                state.alarm("journal", "cannot write the journal: \(error)")
+                if !stopper.sleep(1) {
+                    Log.error("stopping with \(bytes.count) bytes not journaled", source: source)
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// What a source reports to the rest of the agent: connected or not, when bytes last came.
+public final class SourceState: @unchecked Sendable {
+    public enum Link: String, Sendable { case connecting, connected, disconnected }
+    private let lock = NSLock()
+    private var _link: Link = .connecting
+    private var _lastByte: Double = monotonic()
+    private var _bytes: Int64 = 0
+    private var _alarms: [(String, String)] = []
+
+    public var link: Link {
+        lock.lock()
+        defer { lock.unlock() }
+        return _link
+    }
+
+    public var lastByte: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return _lastByte
+    }
+
+    public var bytes: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return _bytes
+    }
+
+    func set(_ l: Link) {
+        lock.lock()
+        _link = l
+        if l == .connected { _lastByte = monotonic() }
+        lock.unlock()
+    }
+
+    func received(count: Int) {
+        lock.lock()
+        _lastByte = monotonic()
+        _bytes += Int64(count)
+        lock.unlock()
+    }
+
+    func alarm(_ kind: String, _ message: String) {
+        lock.lock()
+        _alarms.append((kind, message))
+        lock.unlock()
+    }
+
+    func takeAlarms() -> [(String, String)] {
+        lock.lock()
+        defer {
+            _alarms = []
+            lock.unlock()
+        }
+        return _alarms
+    }
+}
+
+/// Reads a serial port into the journal; when the device goes (EOF, EIO, ENXIO) it is marked
+/// disconnected and reopened, by the same name, as soon as it is back.
+final class SerialRunner: @unchecked Sendable {
+    let config: SourceConfig
+    let path: String
+    let settings: SerialSettings
+    let writer: JournalWriter
+    var backoff = Backoff(initial: 0.2, maximum: 2)
+
+    init(config: SourceConfig, path: String, settings: SerialSettings, writer: JournalWriter) {
+        self.config = config
+        self.path = path
+        self.settings = settings
+        self.writer = writer
+    }
+
+    func run(_ stopper: Stopper) {
+        var failures = FailureLog()
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while !stopper.isStopped {
+            let port: SerialPort
+            do {
+                port = try SerialPort(path: path, settings: settings)
+            } catch let e as SerialError {
+                failures.failed("\(e)", source: config.id)
+                writer.state.set(.disconnected)
+                backoff.failed(now: monotonic())
+                stopper.sleep(backoff.delay)
+                continue
+            } catch {
+                stopper.sleep(1)
+                continue
+            }
+            backoff.succeeded()
+            failures.recovered("\(path) is back", source: config.id)
+            for w in port.warnings { Log.warning("\(path): \(w)", source: config.id) }
+            Log.info("port open: \(path) \(settings)", source: config.id)
+            writer.state.set(.connected)
+            reading: while !stopper.isStopped {
+                guard port.wait(timeoutMillis: 1000, wakeFD: stopper.readFD) else { continue }
+                while true {
+                    let r = buffer.withUnsafeMutableBytes { port.read(into: $0) }
+                    switch r {
+                    case .data(let n):
+                        buffer.withUnsafeBytes { writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), stopper: stopper) }
+                    case .wouldBlock:
+                        continue reading
+                    case .gone(let e):
+                        Log.warning("\(path) disconnected (\(e == 0 ? "end of file" : String(cString: strerror(e))))", source: config.id)
+                        break reading
+                    }
+                }
+            }
+            port.close()
+            writer.state.set(.disconnected)
+            if !stopper.isStopped { stopper.sleep(0.05) }
+        }
+    }
+}
+
+/// Connects to the PBX and reads; on a close or an error, reconnects with backoff. Optional login
+/// lines (Panasonic: `SMDR`, then the password) are sent after connecting.
+final class TCPClientRunner: @unchecked Sendable {
+    let config: SourceConfig
+    let host: String
+    let port: Int
+    let login: [String]
+    let writer: JournalWriter
+    var backoff = Backoff(initial: 0.25, maximum: 30)
+
+    init(config: SourceConfig, host: String, port: Int, login: [String], writer: JournalWriter) {
+        self.config = config
+        self.host = host
+        self.port = port
+        self.login = login
+        self.writer = writer
+    }
+
+    func run(_ stopper: Stopper) {
+        var failures = FailureLog()
+        while !stopper.isStopped {
+            let fd: Int32
+            do {
+                fd = try Socket.connect(host: host, port: port, timeout: 5)
+            } catch {
+                failures.failed("cannot connect to \(host):\(port): \(error)", source: config.id)
+                writer.state.set(.disconnected)
+                backoff.failed(now: monotonic())
+                stopper.sleep(backoff.delay)
+                continue
+            }
+            backoff.succeeded()
+            failures.recovered("connected again to \(host):\(port)", source: config.id)
+            Log.info("connected to \(host):\(port)", source: config.id)
+            writer.state.set(.connected)
+            for line in login { Socket.send(fd, Array((line + "\r\n").utf8)) }
+            Socket.pump(fd, into: writer, stopper: stopper, source: config.id)
+            close(fd)
+            writer.state.set(.disconnected)
+            Log.warning("connection to \(host):\(port) closed", source: config.id)
+            backoff.failed(now: monotonic())
+            stopper.sleep(backoff.delay)
+        }
+    }
+}
+
+/// Listens for the PBX (Avaya IP Office connects to the collector) and reads each connection.
+final class TCPListenerRunner: @unchecked Sendable {
+    let config: SourceConfig
+    let host: String
+    let port: Int
+    let writer: JournalWriter
+
+    init(config: SourceConfig, host: String, port: Int, writer: JournalWriter) {
+        self.config = config
+        self.host = host
+        self.port = port
+        self.writer = writer
+    }
+
+    func run(_ stopper: Stopper) {
+        var failures = FailureLog()
+        while !stopper.isStopped {
+            let listener: Int32
+            do {
+                listener = try Socket.listen(host: host, port: port)
+            } catch {
+                failures.failed("cannot listen on \(host):\(port): \(error)", source: config.id)
+                stopper.sleep(2)
+                continue
+            }
+            Log.info("listening on \(host):\(port)", source: config.id)
+            while !stopper.isStopped {
+                var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: stopper.readFD, events: Int16(POLLIN), revents: 0)]
+                guard poll(&fds, 2, 1000) > 0, fds[0].revents != 0 else { continue }
+                let conn = accept(listener, nil, nil)
+                guard conn >= 0 else { continue }
+                _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+                Log.info("PBX connected", source: config.id)
+                writer.state.set(.connected)
+                Socket.pump(conn, into: writer, stopper: stopper, source: config.id)
+                close(conn)
+                writer.state.set(.disconnected)
+                Log.warning("PBX closed the connection", source: config.id)
+            }
+            close(listener)
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import GRDB
+import SMDRCore
+
+/// The agent's SQLite store (through GRDB), in its data directory.
+///
+/// - `calls`: one row per record, with its raw text, its JSON form (the call-record fields), its
+///   source and its position in that source's journal. `(source, journal_offset)` is unique, so
+///   inserting a record a second time (after a restart) changes nothing.
+/// - `quarantine`: lines that could not be read, with their reason; never dropped, re-processed
+///   after a format fix.
+/// - `checkpoints`: per source, the journal position from which reading resumes, committed in the
+///   same transaction as the rows it covers (exactly once).
+/// - `alarms`: a silent source, a gap in a PBX sequence, a store that could not write.
+public final class CallStore: @unchecked Sendable {
+    public let path: String
+    let db: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // WAL: readers never block the writer. NORMAL: a commit lost to a power cut is read
+            // again from the journal (the checkpoint rolls back with it).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        db = try DatabasePool(path: path, configuration: config)
+        try CallStore.migrator.migrate(db)
+    }
+
+    /// Migrations never change once shipped; add a new one instead.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE calls (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        journal_offset INTEGER NOT NULL,
+                        format TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        raw TEXT NOT NULL,
+                        start TEXT,
+                        start_utc INTEGER,
+                        end TEXT,
+                        duration_s INTEGER,
+                        direction TEXT,
+                        extension TEXT,
+                        number TEXT,
+                        trunk TEXT,
+                        account_code TEXT,
+                        call_id TEXT,
+                        units INTEGER,
+                        pbx_cost TEXT,
+                        record_json TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        UNIQUE (source, journal_offset)
+                    ) STRICT;
+                    CREATE INDEX calls_start ON calls (start_utc);
+                    CREATE INDEX calls_extension ON calls (extension);
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        journal_offset INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        format TEXT,
+                        text TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        resolved INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (source, journal_offset)
+                    ) STRICT;
+                    CREATE TABLE checkpoints (
+                        source TEXT PRIMARY KEY,
+                        stream_offset INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        format TEXT,
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE alarms (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT,
+                        kind TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        raised_at INTEGER NOT NULL,
+                        cleared_at INTEGER
+                    ) STRICT;
+                    """)
+        }
+        return m
+    }
+
+    public struct Checkpoint: Sendable, Equatable {
+        public var offset: Int64
+        public var line: Int
+        public var format: String?
+
+        public init(offset: Int64, line: Int, format: String?) {
+            self.offset = offset
+            self.line = line
+            self.format = format
+        }
+    }
+
+    public func checkpoint(source: String) throws -> Checkpoint? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT stream_offset, line, format FROM checkpoints WHERE source = ?", arguments: [source])
+                .map { Checkpoint(offset: $0[0], line: $0[1], format: $0[2]) }
+        }
+    }
+
+    /// Writes a batch and the checkpoint that follows it, atomically. Returns the rows inserted
+    /// (records already stored are not inserted again).
+    @discardableResult
+    public func commit(source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64) throws -> Int {
+        try db.write { db in
+            var inserted = 0
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO calls (source, journal_offset, format, line, raw, start, start_utc, end, duration_s, direction,
+                      extension, number, trunk, account_code, call_id, units, pbx_cost, record_json, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for r in records {
+                try insert.execute(arguments: [
+                    source, r.offset, r.format, r.line, r.raw, r.start?.iso8601, r.start?.utc, r.end?.iso8601, r.durationSeconds,
+                    r.direction?.rawValue, r.extension_, r.number, r.trunk, r.accountCode, r.callID, r.units, r.pbxCost,
+                    RecordJSON.line(r), receivedAt,
+                ])
+                inserted += db.changesCount
+            }
+            let quarantine = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO quarantine (source, journal_offset, line, format, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for q in rejects {
+                try quarantine.execute(arguments: [source, q.offset, q.line, q.format, q.text, q.reason, receivedAt])
+            }
+            if let checkpoint {
+                try db.execute(
+                    sql: """
+                        INSERT INTO checkpoints (source, stream_offset, line, format, updated_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (source) DO UPDATE SET stream_offset = excluded.stream_offset, line = excluded.line,
+                          format = excluded.format, updated_at = excluded.updated_at
+                        """, arguments: [source, checkpoint.offset, checkpoint.line, checkpoint.format, Int64(Date().timeIntervalSince1970)])
+            }
+            return inserted
+        }
+    }
+
+    /// Stored records as JSON lines, oldest first; optionally only those starting at or after `since` (epoch s).
+    public func callsJSON(since: Int64? = nil, limit: Int? = nil) throws -> [String] {
+        try db.read { db in
+            var sql = "SELECT record_json FROM calls"
+            var args: [(any DatabaseValueConvertible)?] = []
+            if let since {
+                sql += " WHERE start_utc >= ?"
+                args.append(since)
+            }
+            sql += " ORDER BY id"
+            if let limit { sql += " LIMIT \(limit)" }
+            return try String.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+        }
+    }
+
+    public func callCount() throws -> Int {
+        try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM calls") ?? 0 }
+    }
+
+    public struct QuarantinedLine: Sendable {
+        public var id: Int64
+        public var source: String
+        public var offset: Int64
+        public var line: Int
+        public var format: String?
+        public var text: String
+        public var reason: String
+    }
+
+    public func quarantined(includeResolved: Bool = false) throws -> [QuarantinedLine] {
+        try db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, source, journal_offset, line, format, text, reason FROM quarantine \(includeResolved ? "" : "WHERE resolved = 0") ORDER BY id"
+            ).map { QuarantinedLine(id: $0[0], source: $0[1], offset: $0[2], line: $0[3], format: $0[4], text: $0[5], reason: $0[6]) }
+        }
+    }
+
+    public func resolveQuarantine(ids: [Int64]) throws {
+        try db.write { db in
+            for id in ids { try db.execute(sql: "UPDATE quarantine SET resolved = 1 WHERE id = ?", arguments: [id]) }
+        }
+    }
+
+    public func raiseAlarm(source: String?, kind: String, message: String) throws {
+        try db.write { db in
+            try db.execute(
+                sql: "INSERT INTO alarms (source, kind, message, raised_at) VALUES (?, ?, ?, ?)",
+                arguments: [source, kind, message, Int64(Date().timeIntervalSince1970)])
+        }
+    }
+
+    public func clearAlarms(source: String?, kind: String) throws {
+        try db.write { db in
+            try db.execute(
+                sql: "UPDATE alarms SET cleared_at = ? WHERE kind = ? AND source IS ? AND cleared_at IS NULL",
+                arguments: [Int64(Date().timeIntervalSince1970), kind, source])
+        }
+    }
+
+    public struct Alarm: Sendable {
+        public var source: String?
+        public var kind: String
+        public var message: String
+        public var active: Bool
+    }
+
+    public func alarms() throws -> [Alarm] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT source, kind, message, cleared_at FROM alarms ORDER BY id").map {
+                Alarm(source: $0[0], kind: $0[1], message: $0[2], active: ($0[3] as Int64?) == nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SMDRCore
+import SMDRRuntime
+import SMDRSerial
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Collect from the PBX: serial port or TCP, journaled, parsed and stored in SQLite.",
+        discussion: "Runs in the foreground, logs for journald on stderr, stops cleanly on SIGTERM or SIGINT."
+    )
+
+    @Option(help: "YAML configuration file (several sources, see Hardware/smdr-agent.yaml).")
+    var config: String?
+    @Option(help: "Serial port: node, /dev/serial/by-id or by-path name.")
+    var device: String?
+    @Option(help: "Serial settings, e.g. 9600,8N1 or 1200,7E1 or 19200,8N1,rtscts.")
+    var serial: String = "9600,8N1"
+    @Option(help: "Connect to the PBX at HOST:PORT.")
+    var connect: String?
+    @Option(help: "Listen for the PBX on HOST:PORT.")
+    var listen: String?
+    @Option(help: "Line to send after connecting (repeatable), e.g. --login SMDR --login PCCSMDR.")
+    var login: [String] = []
+    @Option(help: "Format id or auto.")
+    var format: String = "auto"
+    @Option(help: "Data directory (journal and SQLite store).")
+    var dataDir: String?
+    @Option(help: "The PBX's time zone (IANA name). Default: the system zone.")
+    var timezone: String?
+    @Option(help: "Seconds of silence before a quiet-line alarm.")
+    var quietAfter: Double?
+    @Flag(help: "Replay a sample capture through a pty into the agent, to watch calls arrive.")
+    var demo = false
+
+    func run() throws {
+        var sources: [SourceConfig] = []
+        var dir = dataDir
+        var zoneName = timezone
+        if let config {
+            do {
+                let c = try AgentConfig.load(path: config)
+                sources += c.sources
+                dir = dir ?? c.dataDirectory
+                zoneName = zoneName ?? c.timeZone
+            } catch let e as ConfigError {
+                throw ValidationError(e.description)
+            }
+        }
+        let fmt = format == "auto" ? nil : format
+        if let device {
+            do {
+                sources.append(SourceConfig(id: "serial", kind: .serial(path: device, settings: try SerialSettings(serial)), format: fmt, quietAfterSeconds: quietAfter))
+            } catch { throw ValidationError("--serial: \(error)") }
+        }
+        if let connect {
+            guard let (h, p) = AgentConfig.hostPort(connect) else { throw ValidationError("--connect expects HOST:PORT") }
+            sources.append(SourceConfig(id: "tcp-\(p)", kind: .tcpClient(host: h, port: p, login: login), format: fmt, quietAfterSeconds: quietAfter))
+        }
+        if let listen {
+            guard let (h, p) = AgentConfig.hostPort(listen) else { throw ValidationError("--listen expects HOST:PORT") }
+            sources.append(SourceConfig(id: "listen-\(p)", kind: .tcpListener(host: h, port: p), format: fmt, quietAfterSeconds: quietAfter))
+        }
+        var zone = TimeZone.current
+        if let zoneName {
+            guard let z = TimeZone(identifier: zoneName) else { throw ValidationError("unknown time zone '\(zoneName)'") }
+            zone = z
+        }
+        var demoPTY: PseudoTerminal?
+        if demo {
+            let pty = try PseudoTerminal()
+            demoPTY = pty
+            sources.append(SourceConfig(id: "demo", kind: .serial(path: pty.slavePath, settings: SerialSettings()), format: nil))
+            let capture = Bundle.main.bundleURL.appendingPathComponent("Samples/panasonic/kx-tda-pattern-b-darfo.smdr").path
+            let path = FileManager.default.fileExists(atPath: capture) ? capture : "Samples/panasonic/kx-tda-pattern-b-darfo.smdr"
+            let data = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { [UInt8]($0) } ?? []
+            let lines = Replay.rawLines(data)
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 1)
+                for l in lines {
+                    pty.write(l)
+                    Thread.sleep(forTimeInterval: 0.3)
+                }
+            }
+            Log.info("demo: replaying \(path) into \(pty.slavePath), one line every 0.3 s")
+        }
+        let data = URL(fileURLWithPath: dir ?? "data")
+        if sources.isEmpty {
+            Log.notice("no PBX configured: give --device, --connect, --listen or --config. Serial ports seen: \(PortList.describe())")
+            Log.notice("waiting; stop with Ctrl-C")
+            SignalWait.untilTerminated()
+            return
+        }
+        let agent = try Agent(sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone))
+        try agent.start()
+        Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
+        SignalWait.untilTerminated()
+        Log.info("stopping: flushing journal and store")
+        agent.stop()
+        _ = demoPTY
+        Log.info("stopped")
+    }
+}
+
+/// Blocks the calling thread until SIGTERM or SIGINT.
+enum SignalWait {
+    static func untilTerminated() {
+        let done = DispatchSemaphore(value: 0)
+        let sources = install(done)
+        done.wait()
+        withExtendedLifetime(sources) {}
+    }
+
+    private static func install(_ done: DispatchSemaphore) -> [any DispatchSourceSignal] {
+        let queue = DispatchQueue(label: "smdr-agent.signals")
+        return [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler { done.signal() }
+            s.resume()
+            return s
+        }
+    }
+}
+
+/// Serial ports as the kernel lists them (sysfs), with their stable names where udev made them.
+enum PortList {
+    static func ports() -> [(node: String, stable: [String])] {
+        let fm = FileManager.default
+        var stable: [String: [String]] = [:]
+        for dir in ["/dev/serial/by-id", "/dev/serial/by-path"] {
+            for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
+                let link = dir + "/" + name
+                if let target = try? fm.destinationOfSymbolicLink(atPath: link) {
+                    let node = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: dir + "/")).standardized.path
+                    stable[node, default: []].append(link)
+                }
+            }
+        }
+        var out: [(String, [String])] = []
+        for name in ((try? fm.contentsOfDirectory(atPath: "/sys/class/tty")) ?? []).sorted() {
+            // Real ports have a device behind them; virtual consoles and ptys do not.
+            guard fm.fileExists(atPath: "/sys/class/tty/\(name)/device") else { continue }
+            out.append(("/dev/" + name, stable["/dev/" + name] ?? []))
+        }
+        return out
+    }
+
+    static func describe() -> String {
+        let p = ports()
+        return p.isEmpty ? "none" : p.map { $0.node + ($0.stable.isEmpty ? "" : " (\($0.stable.joined(separator: ", ")))") }.joined(separator: "; ")
+    }
+}
