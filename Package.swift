@@ -64,6 +64,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SMDRCaptureTests",
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SMDRAgentTests",
             dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime"],
             swiftSettings: strict
