@@ -1,6 +1,6 @@
 # smdr-agent: every set-up step a fresh Debian machine needs is here.
 SWIFT ?= swift
-DEBIAN_PACKAGES := tzdata
+DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config
 DATA_DIR ?= ./data
 
 .PHONY: all deps build release test bench run formats clean

@@ -25,6 +25,10 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // libudev (Debian: libudev-dev).
+        .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // Serial ports through libudev: listing, stable names, hot-plug events.
+        .target(name: "SMDRDevices", dependencies: ["CUDev"], swiftSettings: strict),
         // posix_openpt & co., hidden from Swift's Glibc module.
         .target(name: "CPTY"),
         // termios ports, ptys, reconnect backoff.
@@ -40,14 +44,14 @@ let package = Package(
         // Sources, ingest and the run loop: the agent's capture side.
         .target(
             name: "SMDRRuntime",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // The executable only wires the modules together.
         .executableTarget(
             name: "smdr-agent",
             dependencies: [
-                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime",
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -65,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRCaptureTests",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime"],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCore
+import SMDRDevices
 import SMDRJournal
 import SMDRStore
 
@@ -19,8 +20,17 @@ public final class Agent: @unchecked Sendable {
     let sourceThreads = DispatchGroup()
     let ingestThread = DispatchGroup()
     public private(set) var states: [String: SourceState] = [:]
+    /// Hot-plug events (libudev in production, a fake in tests) and the port directory.
+    let deviceEvents: (any DeviceEventSource)?
+    let directory: (any DeviceDirectory)?
+    var nudges: [Nudge] = []
 
-    public init(sources: [SourceConfig], dataDirectory: URL, options: ParseOptions, formats: [FormatHandle] = FormatHandle.builtIn) throws {
+    public init(
+        sources: [SourceConfig], dataDirectory: URL, options: ParseOptions, formats: [FormatHandle] = FormatHandle.builtIn,
+        deviceEvents: (any DeviceEventSource)? = nil, directory: (any DeviceDirectory)? = nil
+    ) throws {
+        self.deviceEvents = deviceEvents
+        self.directory = directory
         self.dataDirectory = dataDirectory
         self.sources = sources
         self.options = options
@@ -51,7 +61,9 @@ public final class Agent: @unchecked Sendable {
             let body: @Sendable () -> Void
             switch config.kind {
             case .serial(let path, let settings):
-                let r = SerialRunner(config: config, path: path, settings: settings, writer: writer)
+                let nudge = Nudge()
+                nudges.append(nudge)
+                let r = SerialRunner(config: config, path: path, settings: settings, writer: writer, nudge: nudge, directory: directory)
                 body = { r.run(stopper) }
             case .tcpClient(let host, let port, let login):
                 let r = TCPClientRunner(config: config, host: host, port: port, login: login, writer: writer)
@@ -62,6 +74,15 @@ public final class Agent: @unchecked Sendable {
             }
             spawn("source \(config.id)", group: sourceThreads, body)
             Log.info("source \(config.summary), format \(config.format ?? "auto")", source: config.id)
+        }
+        if let deviceEvents, !nudges.isEmpty {
+            let nudges = self.nudges
+            deviceEvents.start { event in
+                if event.action == .add {
+                    Log.info("device added: \(event.node ?? "?")")
+                    for n in nudges { n.poke() }
+                }
+            }
         }
         let ingester = self.ingester
         let stopper = ingestStopper
@@ -81,6 +102,7 @@ public final class Agent: @unchecked Sendable {
 
     /// Graceful stop: sources close, the ingester stores what was journaled, then returns.
     public func stop() {
+        deviceEvents?.stop()
         sourceStopper.stop()
         sourceThreads.wait()
         ingestStopper.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import SMDRJournal
+import SMDRDevices
 import SMDRSerial
 
 #if canImport(Glibc)
@@ -106,16 +107,27 @@ public final class SourceState: @unchecked Sendable {
 /// disconnected and reopened, by the same name, as soon as it is back.
 final class SerialRunner: @unchecked Sendable {
     let config: SourceConfig
-    let path: String
+    let name: String
     let settings: SerialSettings
     let writer: JournalWriter
-    var backoff = Backoff(initial: 0.2, maximum: 2)
+    let nudge: Nudge
+    let directory: (any DeviceDirectory)?
+    var backoff = Backoff(initial: 0.2, maximum: 5)
 
-    init(config: SourceConfig, path: String, settings: SerialSettings, writer: JournalWriter) {
+    init(config: SourceConfig, path: String, settings: SerialSettings, writer: JournalWriter, nudge: Nudge, directory: (any DeviceDirectory)?) {
         self.config = config
-        self.path = path
+        self.name = path
         self.settings = settings
         self.writer = writer
+        self.nudge = nudge
+        self.directory = directory
+    }
+
+    /// The node to open now: the configured path, or the port whose USB serial number is the name.
+    func resolve() -> String {
+        guard !name.hasPrefix("/"), let directory else { return name }
+        let n = name
+        return UDev.blocking { await directory.resolve(n) } ?? name
     }
 
     func run(_ stopper: Stopper) {
@@ -123,16 +135,18 @@ final class SerialRunner: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 8192)
         while !stopper.isStopped {
             let port: SerialPort
+            let path = resolve()
             do {
                 port = try SerialPort(path: path, settings: settings)
             } catch let e as SerialError {
                 failures.failed("\(e)", source: config.id)
                 writer.state.set(.disconnected)
                 backoff.failed(now: monotonic())
-                stopper.sleep(backoff.delay)
+                // A hot-plug event ends the wait at once.
+                nudge.sleep(backoff.delay, stopper: stopper)
                 continue
             } catch {
-                stopper.sleep(1)
+                nudge.sleep(1, stopper: stopper)
                 continue
             }
             backoff.succeeded()
@@ -157,7 +171,7 @@ final class SerialRunner: @unchecked Sendable {
             }
             port.close()
             writer.state.set(.disconnected)
-            if !stopper.isStopped { stopper.sleep(0.05) }
+            if !stopper.isStopped { nudge.sleep(0.05, stopper: stopper) }
         }
     }
 }

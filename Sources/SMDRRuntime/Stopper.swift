@@ -74,3 +74,32 @@ public final class IngestSignal: @unchecked Sendable {
         return got
     }
 }
+
+/// Wakes a waiting source early (a udev "add" event: try the port now rather than after backoff).
+public final class Nudge: @unchecked Sendable {
+    private var fds: [Int32] = [-1, -1]
+
+    public init() {
+        _ = pipe(&fds)
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+    }
+
+    deinit {
+        close(fds[0])
+        close(fds[1])
+    }
+
+    public func poke() {
+        var b: UInt8 = 1
+        _ = write(fds[1], &b, 1)
+    }
+
+    /// Sleeps up to `seconds`, or until poked or stopped.
+    func sleep(_ seconds: Double, stopper: Stopper) {
+        var p = [pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0), pollfd(fd: stopper.readFD, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&p, 2, Int32(max(0, seconds * 1000)))
+        var drain = [UInt8](repeating: 0, count: 64)
+        while read(fds[0], &drain, drain.count) > 0 {}
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SMDRCore
+import SMDRDevices
 import SMDRRuntime
 import SMDRSerial
 
@@ -92,12 +93,15 @@ struct RunCommand: ParsableCommand {
         }
         let data = URL(fileURLWithPath: dir ?? "data")
         if sources.isEmpty {
-            Log.notice("no PBX configured: give --device, --connect, --listen or --config. Serial ports seen: \(PortList.describe())")
+            let ports = UDev.blocking { await UDev().ports() }
+            Log.notice("no PBX configured: give --device, --connect, --listen or --config. Serial ports seen: \(ports.isEmpty ? "none" : ports.map(\.node).joined(separator: ", ")) (smdr-agent ports for details)")
             Log.notice("waiting; stop with Ctrl-C")
             SignalWait.untilTerminated()
             return
         }
-        let agent = try Agent(sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone))
+        let udev = UDev()
+        let agent = try Agent(
+            sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
         try agent.start()
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
         SignalWait.untilTerminated()
@@ -129,31 +133,3 @@ enum SignalWait {
     }
 }
 
-/// Serial ports as the kernel lists them (sysfs), with their stable names where udev made them.
-enum PortList {
-    static func ports() -> [(node: String, stable: [String])] {
-        let fm = FileManager.default
-        var stable: [String: [String]] = [:]
-        for dir in ["/dev/serial/by-id", "/dev/serial/by-path"] {
-            for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
-                let link = dir + "/" + name
-                if let target = try? fm.destinationOfSymbolicLink(atPath: link) {
-                    let node = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: dir + "/")).standardized.path
-                    stable[node, default: []].append(link)
-                }
-            }
-        }
-        var out: [(String, [String])] = []
-        for name in ((try? fm.contentsOfDirectory(atPath: "/sys/class/tty")) ?? []).sorted() {
-            // Real ports have a device behind them; virtual consoles and ptys do not.
-            guard fm.fileExists(atPath: "/sys/class/tty/\(name)/device") else { continue }
-            out.append(("/dev/" + name, stable["/dev/" + name] ?? []))
-        }
-        return out
-    }
-
-    static func describe() -> String {
-        let p = ports()
-        return p.isEmpty ? "none" : p.map { $0.node + ($0.stable.isEmpty ? "" : " (\($0.stable.joined(separator: ", ")))") }.joined(separator: "; ")
-    }
-}

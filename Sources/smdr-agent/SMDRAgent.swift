@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// `smdr-agent`: the call-accounting agent. This file only lists the commands.
 @main
-struct SMDRAgent: ParsableCommand {
+struct SMDRAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smdr-agent",
         abstract: "Call-accounting agent for PBX station-message (SMDR) output.",
-        subcommands: [RunCommand.self, ParseCommand.self, CallsCommand.self, ReplayCommand.self, JournalCommand.self, FormatsCommand.self]
+        subcommands: [RunCommand.self, ParseCommand.self, CallsCommand.self, ReplayCommand.self, JournalCommand.self, PortsCommand.self, FormatsCommand.self]
     )
 }
