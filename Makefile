@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config
 DATA_DIR ?= ./data
 
-.PHONY: all deps build release test bench run formats clean
+.PHONY: all deps build release test bench run demo samples soak formats clean
 
 all: build
 
@@ -35,9 +35,18 @@ bench: deps
 	$(SWIFT) build -c release --product smdr-agent
 	.build/release/smdr-bench --agent .build/release/smdr-agent --samples Samples
 
-# The agent's main job on the embedded defaults. Until the capture daemon lands, it parses the
-# bundled golden captures (auto-detecting each format) and prints their call records.
+# The agent's main job on the embedded defaults: SQLite and journal in ./data. With no PBX
+# configured it lists the serial ports it sees and waits; give it one with ARGS, e.g.
+#   make run ARGS="--device /dev/ttyUSB0 --serial 9600,8N1"
 run: release
+	.build/release/smdr-agent run --data-dir $(DATA_DIR) $(ARGS)
+
+# A newcomer's tour: a sample capture replayed through a pty into a running agent.
+demo: release
+	.build/release/smdr-agent run --demo --data-dir $(DATA_DIR)/demo $(ARGS)
+
+# Parses every golden capture of Samples/ and prints its records.
+samples: release
 	@for f in $$(find Samples -name '*.smdr' | sort); do \
 	  tz=$$(sed -n 's/^# Timezone: //p' "$$f" | head -1); year=$$(sed -n 's/^# Year: //p' "$$f" | head -1); \
 	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone "$${tz:-UTC}" $${year:+--year $$year} "$$f"; \

@@ -46,6 +46,12 @@ public final class Agent: @unchecked Sendable {
         dataDirectory.appendingPathComponent("journal").appendingPathComponent(source)
     }
 
+    /// Journal retention (default: processed segments are kept 90 days).
+    public func setRetention(maxAgeDays: Double?, maxBytes: Int64?) {
+        ingester.retention.maxAgeSeconds = maxAgeDays.map { $0 * 86_400 }
+        ingester.retention.maxBytes = maxBytes
+    }
+
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
 
@@ -55,7 +61,7 @@ public final class Agent: @unchecked Sendable {
             let journal = try Journal(directory: journalDir)
             let state = SourceState()
             states[config.id] = state
-            try ingester.add(config, journalDirectory: journalDir, state: state, formats: formats, options: options)
+            try ingester.add(config, journal: journal, journalDirectory: journalDir, state: state, formats: formats, options: options)
             let writer = JournalWriter(journal: journal, signal: signal, source: config.id, state: state)
             let stopper = sourceStopper
             let body: @Sendable () -> Void

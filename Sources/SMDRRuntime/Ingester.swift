@@ -19,6 +19,7 @@ final class Ingester: @unchecked Sendable {
         var quietAlarm = false
         var lastCallID: Int64?
         var unrecognisedReported = false
+        var journal: Journal?
 
         init(config: SourceConfig, cursor: JournalCursor, state: SourceState, parser: StreamParser, checkpoint: CallStore.Checkpoint) {
             self.config = config
@@ -36,20 +37,31 @@ final class Ingester: @unchecked Sendable {
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
     var idleFlushSeconds = 1.0
+    /// Journal retention: processed segments older than this, or beyond this size, are deleted.
+    var retention = Retention()
+    var lastPrune = monotonic()
+
+    public struct Retention: Sendable {
+        public var maxAgeSeconds: Double? = 90 * 86_400
+        public var maxBytes: Int64? = nil
+        public var every: Double = 600
+        public init() {}
+    }
 
     init(store: CallStore, signal: IngestSignal) {
         self.store = store
         self.signal = signal
     }
 
-    func add(_ config: SourceConfig, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
+    func add(_ config: SourceConfig, journal: Journal, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
         let saved = try store.checkpoint(source: config.id) ?? CallStore.Checkpoint(offset: 0, line: 1, format: nil)
         let formatID = config.format.flatMap { $0 == "auto" ? nil : $0 } ?? saved.format
         let handle = formatID.flatMap { id in formats.first { $0.id == id } }
         let parser = StreamParser(
             format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line))
-        sources.append(
-            Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved))
+        let source = Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved)
+        source.journal = journal
+        sources.append(source)
         if saved.offset > 0 { Log.info("resuming at journal offset \(saved.offset), line \(saved.line)", source: config.id) }
     }
 
@@ -158,8 +170,19 @@ final class Ingester: @unchecked Sendable {
         s.lastCallID = max(id, id < (s.lastCallID ?? 0) && id <= 1_000_010 ? id : (s.lastCallID ?? id))
     }
 
-    /// Quiet sources and alarms raised by source threads.
+    /// Quiet sources and alarms raised by source threads; journal retention now and then.
     func watch() {
+        if monotonic() - lastPrune > retention.every {
+            lastPrune = monotonic()
+            for s in sources {
+                // Never what has not been processed: only segments wholly before the checkpoint.
+                if let removed = try? s.journal?.prune(keepFrom: s.checkpoint.offset, maxAgeSeconds: retention.maxAgeSeconds, maxBytes: retention.maxBytes),
+                    !removed.isEmpty
+                {
+                    Log.info("journal: \(removed.count) processed segment(s) removed by retention", source: s.config.id)
+                }
+            }
+        }
         for s in sources {
             for (kind, message) in s.state.takeAlarms() { alarm(s, kind, message) }
             if let quiet = s.config.quietAfterSeconds, !s.quietAlarm, monotonic() - s.state.lastByte > quiet {

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SMDRCore
+import SMDRStore
+
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine",
+        abstract: "Show the lines that could not be read, and re-process them after a format fix."
+    )
+
+    @Option(help: "Data directory of the agent.")
+    var dataDir: String = "data"
+    @Flag(help: "Parse the quarantined lines again; those that now read become calls.")
+    var reprocess = false
+    @Option(help: "Format to read them with (default: the one that rejected them).")
+    var format: String?
+    @Option(name: .customLong("format-file"), help: "A custom format in YAML to read them with.")
+    var formatFile: String?
+    @Option(help: "The PBX's time zone.")
+    var timezone: String?
+
+    func run() throws {
+        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
+        let lines = try store.quarantined()
+        var out = OutputStream(fd: 1)
+        guard reprocess else {
+            for q in lines { out.write("\(q.source)\tline \(q.line)\toffset \(q.offset)\t\(q.format ?? "?")\t\(q.reason)\n\t\(q.text)\n") }
+            out.write("\(lines.count) line(s) in quarantine\n")
+            out.flush()
+            return
+        }
+        var formats = FormatHandle.builtIn
+        if let formatFile {
+            formats.append(try CustomFormat.load(yaml: try String(contentsOfFile: formatFile, encoding: .utf8), source: formatFile).handle)
+        }
+        let zone = timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        var fixed = 0
+        for q in lines {
+            guard let id = format ?? formatFile.flatMap({ _ in formats.last?.id }) ?? q.format, let handle = formats.first(where: { $0.id == id }) else { continue }
+            var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone), resumingAt: .init(offset: q.offset, line: q.line))
+            var events: [ParseEvent] = []
+            parser.push(Array((q.text + "\n").utf8), into: &events)
+            parser.finish(into: &events)
+            let records = events.compactMap { e -> CallRecord? in if case .record(let r) = e { r } else { nil } }
+            guard !records.isEmpty else { continue }
+            try store.commit(source: q.source, records: records, rejects: [], checkpoint: nil, receivedAt: Int64(Date().timeIntervalSince1970 * 1e9))
+            try store.resolveQuarantine(ids: [q.id])
+            fixed += 1
+        }
+        out.write("\(fixed) of \(lines.count) quarantined line(s) now read and stored\n")
+        out.flush()
+    }
+}
