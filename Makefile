@@ -52,6 +52,11 @@ samples: release
 	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone "$${tz:-UTC}" $${year:+--year $$year} "$$f"; \
 	done
 
+# Not part of `make test`: 100,000 records, 50 hang-ups, 10 SIGKILLs; prints lost/duplicated.
+soak: release
+	$(SWIFT) build -c release --product smdr-soak
+	.build/release/smdr-soak --agent .build/release/smdr-agent
+
 formats: build
 	.build/debug/smdr-agent formats
 

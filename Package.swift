@@ -59,7 +59,13 @@ let package = Package(
         // `make bench`: release-build throughput table.
         .executableTarget(
             name: "smdr-bench",
-            dependencies: ["SMDRCore"],
+            dependencies: ["SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore"],
+            swiftSettings: strict
+        ),
+        // `make soak`: 100,000 records through ptys with hang-ups and SIGKILLs.
+        .executableTarget(
+            name: "smdr-soak",
+            dependencies: ["SMDRSerial", "SMDRStore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -66,10 +66,13 @@ final class Ingester: @unchecked Sendable {
     }
 
     func run(_ stopper: Stopper) {
+        var backlog = false
         while true {
             let stopping = stopper.isStopped
-            _ = signal.wait(timeout: stopping ? 0 : 0.25)
-            for s in sources { ingest(s) }
+            // Wait for news only when the last pass emptied every journal.
+            if !backlog { _ = signal.wait(timeout: stopping ? 0 : 0.25) }
+            backlog = false
+            for s in sources where ingest(s) { backlog = true }
             watch()
             if stopping {
                 // Final pass: everything journaled is parsed; held records are released.
@@ -84,8 +87,10 @@ final class Ingester: @unchecked Sendable {
         }
     }
 
-    /// Reads what the journal has for a source and commits it.
-    func ingest(_ s: Source) {
+    /// Reads what the journal has for a source and commits it; true when it stopped at the batch
+    /// limit with more to read.
+    @discardableResult
+    func ingest(_ s: Source) -> Bool {
         if let p = s.pending {
             do {
                 let n = try store.commit(source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt)
@@ -95,14 +100,14 @@ final class Ingester: @unchecked Sendable {
                 Log.notice("store writes again", source: s.config.id)
                 onCommit?(s.config.id, n)
             } catch {
-                return
+                return false
             }
         }
         var events: [ParseEvent] = []
         var receivedAt: Int64 = 0
         var bytes = 0
         do {
-            while bytes < (1 << 20), let entry = try s.cursor.next() {
+            while bytes < (4 << 20), let entry = try s.cursor.next() {
                 s.parser.push(entry.bytes, into: &events)
                 receivedAt = entry.receivedAt
                 bytes += entry.bytes.count
@@ -127,8 +132,9 @@ final class Ingester: @unchecked Sendable {
             s.unrecognisedReported = true
             alarm(s, "format", "no known format recognises the first lines of this source: set its format (smdr-agent formats)")
         }
-        guard bytes > 0 || !events.isEmpty else { return }
+        guard bytes > 0 || !events.isEmpty else { return false }
         commit(s, events: events, receivedAt: receivedAt)
+        return bytes >= (4 << 20) && s.pending == nil
     }
 
     func commit(_ s: Source, events: [ParseEvent], receivedAt: Int64) {

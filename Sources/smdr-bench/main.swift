@@ -167,3 +167,20 @@ if let agentPath, let s = sample("avaya-ipoffice/kb-examples.smdr") {
     print("")
     print("smdr-agent parse, \(grouped(million))-line avaya-ipo file → JSON lines: \(String(format: "%.2f", best)) s   target < 3 s (for 1,000,000 lines)")
 }
+
+// Capture: journal → store ingest, live latency, idle cost.
+if only == nil || only == "capture" {
+    print("")
+    let n = quick ? 100_000 : 1_000_000
+    if let (stored, t) = try? CaptureBench.ingest(count: n) {
+        print("journal → store ingest, \(grouped(stored)) records: \(grouped(Int(Double(stored) / t))) records/s   target ≥ 50,000/s")
+    }
+    if let lat = try? CaptureBench.latency(samples: quick ? 200 : 1000), !lat.isEmpty {
+        let sorted = lat.sorted()
+        func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+        print(String(format: "live path, byte received → row committed (%d records): p50 %.2f ms, p99 %.2f ms, max %.2f ms   target p99 < 5 ms", lat.count, pct(0.5), pct(0.99), sorted.last! * 1000))
+    }
+    if let agentPath, let idle = try? CaptureBench.idle(agentPath: agentPath, seconds: quick ? 3 : 10) {
+        print(String(format: "idle with a port open: %.2f %% CPU, %d MB resident   target < 1 %%, < 40 MB", idle.cpu * 100, idle.rssKB / 1024))
+    }
+}
