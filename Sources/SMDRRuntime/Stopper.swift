@@ -4,17 +4,16 @@ import Foundation
 import Glibc
 #endif
 
-/// A stop request every thread can see and wait on: a flag plus a pipe whose read end becomes
-/// readable on stop, so a thread sleeping in poll(2) wakes at once.
-public final class Stopper: @unchecked Sendable {
+/// A self-pipe: writing a byte makes its read end readable, so a thread in poll(2) wakes at once.
+final class WakePipe: @unchecked Sendable {
     private var fds: [Int32] = [-1, -1]
-    private let lock = NSLock()
-    private var stopped = false
 
-    public init() {
+    init() {
         _ = pipe(&fds)
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        }
     }
 
     deinit {
@@ -22,7 +21,30 @@ public final class Stopper: @unchecked Sendable {
         close(fds[1])
     }
 
-    public var readFD: Int32 { fds[0] }
+    var readFD: Int32 { fds[0] }
+
+    func wake() {
+        var b: UInt8 = 1
+        _ = write(fds[1], &b, 1)
+    }
+
+    /// Empties the pipe, so that the next poll waits again.
+    func drain() {
+        var buf = [UInt8](repeating: 0, count: 64)
+        while read(fds[0], &buf, buf.count) > 0 {}
+    }
+}
+
+/// A stop request every thread can see and wait on: a flag plus a self-pipe that stays readable
+/// once stopped.
+public final class Stopper: @unchecked Sendable {
+    private let pipe = WakePipe()
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init() {}
+
+    public var readFD: Int32 { pipe.readFD }
 
     public var isStopped: Bool {
         lock.lock()
@@ -35,16 +57,13 @@ public final class Stopper: @unchecked Sendable {
         let first = !stopped
         stopped = true
         lock.unlock()
-        if first {
-            var b: UInt8 = 1
-            _ = write(fds[1], &b, 1)
-        }
+        if first { pipe.wake() }
     }
 
     /// Sleeps up to `seconds`; returns false when woken by a stop.
     @discardableResult
     public func sleep(_ seconds: Double) -> Bool {
-        var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+        var p = pollfd(fd: pipe.readFD, events: Int16(POLLIN), revents: 0)
         _ = poll(&p, 1, Int32(max(0, seconds * 1000)))
         return !isStopped
     }
@@ -77,29 +96,16 @@ public final class IngestSignal: @unchecked Sendable {
 
 /// Wakes a waiting source early (a udev "add" event: try the port now rather than after backoff).
 public final class Nudge: @unchecked Sendable {
-    private var fds: [Int32] = [-1, -1]
+    private let pipe = WakePipe()
 
-    public init() {
-        _ = pipe(&fds)
-        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
-    }
+    public init() {}
 
-    deinit {
-        close(fds[0])
-        close(fds[1])
-    }
-
-    public func poke() {
-        var b: UInt8 = 1
-        _ = write(fds[1], &b, 1)
-    }
+    public func poke() { pipe.wake() }
 
     /// Sleeps up to `seconds`, or until poked or stopped.
     func sleep(_ seconds: Double, stopper: Stopper) {
-        var p = [pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0), pollfd(fd: stopper.readFD, events: Int16(POLLIN), revents: 0)]
+        var p = [pollfd(fd: pipe.readFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopper.readFD, events: Int16(POLLIN), revents: 0)]
         _ = poll(&p, 2, Int32(max(0, seconds * 1000)))
-        var drain = [UInt8](repeating: 0, count: 64)
-        while read(fds[0], &drain, drain.count) > 0 {}
+        pipe.drain()
     }
 }

@@ -26,20 +26,7 @@ public final class PseudoTerminal: @unchecked Sendable {
     }
 
     /// Writes all of `bytes` to the master (what the PBX prints).
-    public func write(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(master, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN {
-                    usleep(1000)
-                    continue
-                }
-                return
-            }
-            off += n
-        }
-    }
+    public func write(_ bytes: [UInt8]) { writeAll(master, bytes) }
 
     /// Bytes written but not yet read by the slave side.
     public var unread: Int32 {

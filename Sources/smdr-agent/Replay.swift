@@ -143,20 +143,7 @@ struct ReplayCommand: ParsableCommand {
             let opened = try SerialPort(path: device!, settings: try SerialSettings(serial))
             port = opened
             fd = opened.fd
-            write = { bytes in
-                var off = 0
-                while off < bytes.count {
-                    let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                    if n < 0 {
-                        if errno == EAGAIN || errno == EINTR {
-                            usleep(1000)
-                            continue
-                        }
-                        return
-                    }
-                    off += n
-                }
-            }
+            write = { writeAll(fd, $0) }
         }
         let factor = realtime ? 1 : speed
         let start = monotonicNow() + delay

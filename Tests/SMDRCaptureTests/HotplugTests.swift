@@ -41,15 +41,6 @@ struct FixedDirectory: DeviceDirectory {
 }
 
 struct HotplugTests {
-    func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let until = Date().addingTimeInterval(timeout)
-        while Date() < until {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
-    }
-
     /// An adapter plugged back (the agent had been retrying for seconds) is read within a second
     /// of the plug event, and what it sends is stored.
     @Test func pluggingTheAdapterBackResumesCaptureWithinASecond() throws {

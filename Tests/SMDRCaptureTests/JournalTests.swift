@@ -4,6 +4,16 @@ import SMDRJournal
 import SMDRStore
 import Testing
 
+/// Polls `condition` until it holds or `timeout` seconds pass.
+func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    let until = Date().addingTimeInterval(timeout)
+    while Date() < until {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
+
 func temporaryDirectory(_ name: String) -> URL {
     let u = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-\(name)-\(UUID().uuidString.prefix(8))")
     try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)

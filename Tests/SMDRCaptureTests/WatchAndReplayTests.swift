@@ -10,15 +10,6 @@ import Glibc
 #endif
 
 struct WatchAndReplayTests {
-    func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let until = Date().addingTimeInterval(timeout)
-        while Date() < until {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
-    }
-
     /// A silent line raises a "quiet" alarm (a pulled cable looks like a quiet night otherwise),
     /// and a jump in the Avaya Call ID sequence raises a "gap" alarm.
     @Test func quietLineAndCallIDGapRaiseAlarms() throws {
