@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // Serial ports through libudev: listing, stable names, hot-plug events.
         .target(name: "SMDRDevices", dependencies: ["CUDev"], swiftSettings: strict),
-        // posix_openpt & co., hidden from Swift's Glibc module.
+        // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
         .target(name: "CPTY"),
         // termios ports, ptys, reconnect backoff.
         .target(name: "SMDRSerial", dependencies: ["CPTY"], swiftSettings: strict),
@@ -44,7 +44,7 @@ let package = Package(
         // Sources, ingest and the run loop: the agent's capture side.
         .target(
             name: "SMDRRuntime",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", "CPTY", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // The executable only wires the modules together.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SMDRCore
+import SMDRRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,7 @@ struct ParseCommand: ParsableCommand {
     var files: [String] = ["-"]
 
     func run() throws {
+        MallocTuning.keepFreedMemory()
         var zone = TimeZone.current
         if let timezone {
             guard let z = TimeZone(identifier: timezone) else {

@@ -41,6 +41,7 @@ struct RunCommand: ParsableCommand {
     var demo = false
 
     func run() throws {
+        MallocTuning.keepFreedMemory()
         var sources: [SourceConfig] = []
         var dir = dataDir
         var zoneName = timezone

@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCore
+import SMDRRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,7 @@ func argument(_ name: String) -> String? {
     return args[i + 1]
 }
 
+MallocTuning.keepFreedMemory()
 let samplesDir = argument("--samples") ?? "Samples"
 let agentPath = argument("--agent")
 let quick = CommandLine.arguments.contains("--quick")

@@ -8,3 +8,7 @@
 int cpty_open_master(char *slave_path, size_t len);
 
 #endif
+
+/// Keeps freed heap memory in the process instead of returning it to the kernel after each batch
+/// (mallopt M_TRIM_THRESHOLD / M_TOP_PAD / M_MMAP_THRESHOLD; not visible from Swift's Glibc).
+void cpty_keep_freed_memory(void);

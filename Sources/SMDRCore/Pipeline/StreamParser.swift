@@ -76,16 +76,15 @@ public struct StreamParser {
 
     private mutating func handle(_ line: FramedLine, into out: inout [ParseEvent]) {
         if unrecognised { return }
-        let text = line.text
         // A capture may open with a metadata header of `#` lines (Samples/).
         if atStart {
-            if text[0] == UInt8(ascii: "#") {
+            if line.bytes.first == UInt8(ascii: "#") {
                 out.append(.skip(line: line.number, reason: "capture metadata"))
                 return
             }
             atStart = false
         }
-        if !line.bytes.contains(where: { !$0.isBlank }) {
+        if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank } }) {
             out.append(.skip(line: line.number, reason: "blank"))
             return
         }
