@@ -75,7 +75,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRCaptureTests",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices"],
+            dependencies: [
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
