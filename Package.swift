@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // Serial ports through libudev: listing, stable names, hot-plug events.
         .target(name: "SMDRDevices", dependencies: ["CUDev"], swiftSettings: strict),
+        // Rating: tariffs, rate decks, metering units, exact money. Pure, like the core.
+        .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
         .target(name: "CPTY"),
         // termios ports, ptys, reconnect backoff.
@@ -79,6 +81,11 @@ let package = Package(
                 "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SMDRRatingTests",
+            dependencies: ["SMDRCore", "SMDRRating"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -55,7 +55,7 @@ public struct CivilDateTime: Sendable, Equatable, Comparable {
     }
 
     /// Howard Hinnant's days_from_civil: proleptic Gregorian date to days since 1970-01-01.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

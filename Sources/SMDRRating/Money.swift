@@ -1,0 +1,115 @@
+/// An exact amount in millionths of the currency unit (6 decimal places): enough for any rate a
+/// carrier prints, with no binary floating point anywhere. Amounts are read from and written to
+/// decimal strings.
+public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public static let scale: Int64 = 1_000_000
+    public static let places = 6
+
+    public var micros: Int64
+
+    public init(micros: Int64) { self.micros = micros }
+
+    public static let zero = Money(micros: 0)
+
+    /// Reads `12`, `0.0123`, `-1.5`; `nil` for anything else or more than 6 decimals.
+    public init?(_ text: some StringProtocol) {
+        var s = Substring(text)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        var negative = false
+        if s.first == "-" {
+            negative = true
+            s = s.dropFirst()
+        } else if s.first == "+" {
+            s = s.dropFirst()
+        }
+        let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard !s.isEmpty, parts.count <= 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty))
+        else { return nil }
+        let frac = parts.count == 2 ? parts[1] : ""
+        guard frac.count <= Money.places, parts[0].count <= 12 else { return nil }
+        let whole = Int64(parts[0].isEmpty ? "0" : parts[0])!
+        let fracValue = Int64(frac.isEmpty ? "0" : String(frac))! * pow10(Money.places - frac.count)
+        micros = (whole * Money.scale + fracValue) * (negative ? -1 : 1)
+    }
+
+    /// The decimal string with exactly `places` decimals (the value must already be rounded to them).
+    public func string(places: Int) -> String {
+        let negative = micros < 0
+        let m = abs(micros)
+        let whole = m / Money.scale
+        var frac = String(m % Money.scale)
+        frac = String(repeating: "0", count: Money.places - frac.count) + frac
+        let shown = places <= 0 ? "" : "." + frac.prefix(places)
+        return (negative ? "-" : "") + String(whole) + shown
+    }
+
+    public var description: String { string(places: Money.places) }
+
+    public static func + (a: Money, b: Money) -> Money { Money(micros: a.micros + b.micros) }
+    public static func - (a: Money, b: Money) -> Money { Money(micros: a.micros - b.micros) }
+    public static func * (a: Money, n: Int64) -> Money { Money(micros: a.micros * n) }
+    public static func < (a: Money, b: Money) -> Bool { a.micros < b.micros }
+}
+
+@inline(__always) func pow10(_ n: Int) -> Int64 {
+    var v: Int64 = 1
+    for _ in 0..<max(0, n) { v *= 10 }
+    return v
+}
+
+/// How a call's cost is rounded to the currency's places. Once per call, on the exact total.
+public enum Rounding: String, Sendable, Codable {
+    /// 0.005 → 0.01 (the default).
+    case halfUp = "half-up"
+    /// 0.005 → 0.00, 0.015 → 0.02 (banker's).
+    case halfEven = "half-even"
+    /// Any fraction of a cent → the next cent.
+    case up
+    /// Fractions dropped.
+    case down
+}
+
+/// An exact fraction of micro-units: `numerator / denominator` millionths. Costs are summed as
+/// fractions and rounded once, so 7 s at 0.10 per minute is 0.011666… before rounding, never a float.
+public struct Exact: Sendable, Equatable {
+    public var numerator: Int64
+    public var denominator: Int64
+
+    public init(_ numerator: Int64, over denominator: Int64 = 1) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    public init(_ m: Money) { self.init(m.micros) }
+
+    public static func + (a: Exact, b: Exact) -> Exact {
+        a.denominator == b.denominator
+            ? Exact(a.numerator + b.numerator, over: a.denominator)
+            : Exact(a.numerator * b.denominator + b.numerator * a.denominator, over: a.denominator * b.denominator)
+    }
+
+    public static func < (a: Exact, b: Exact) -> Bool { a.numerator * b.denominator < b.numerator * a.denominator }
+
+    /// Rounded to `places` decimals of the currency by `rule`.
+    public func rounded(places: Int, _ rule: Rounding) -> Money {
+        // Work in units of 10^-places: value = numerator / (denominator * 10^(6-places)).
+        let q = denominator * pow10(Money.places - places)
+        let n = numerator
+        var whole = n / q
+        let rem = n % q
+        if rem != 0 {
+            let positive = n > 0
+            let twice = abs(rem) * 2
+            switch rule {
+            case .down: break
+            case .up: whole += positive ? 1 : 0
+            case .halfUp: if twice >= q { whole += positive ? 1 : -1 }
+            case .halfEven:
+                if twice > q || (twice == q && whole % 2 != 0) { whole += positive ? 1 : -1 }
+            }
+        }
+        return Money(micros: whole * pow10(Money.places - places))
+    }
+}

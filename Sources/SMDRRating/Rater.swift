@@ -1,0 +1,161 @@
+import SMDRCore
+
+/// What rating a call gave.
+public struct Rating: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        /// Priced from the tariff.
+        case rated
+        /// A free number (emergency, toll-free) or a call that is not charged (incoming, internal,
+        /// unanswered): cost 0.
+        case free
+        /// Could not be priced: `reason` says why (no rate for the prefix, number not dialable…).
+        case unrated
+    }
+
+    public var status: Status
+    public var reason: String?
+    public var cost: Money
+    public var vat: Money
+    public var costInclVAT: Money
+    public var units: Int?
+    /// Where the units come from: the PBX (`pbx`), derived from the cost (`cost`), or counted per
+    /// pulse period (`pulses`).
+    public var unitsSource: String?
+    public var destination: String?
+    public var prefix: String?
+    public var band: String?
+    public var tariffVersion: String?
+    public var currency: String
+    public var decimals: Int
+    /// International form of the number rated.
+    public var e164: String?
+}
+
+/// Prices calls with a tariff. Pure: no I/O, safe to use from one thread at a time (it is a value).
+public struct Rater: Sendable {
+    public let tariff: Tariff
+
+    public init(tariff: Tariff) { self.tariff = tariff }
+
+    /// Billed seconds under first/next increments: 0 for 0 s; otherwise at least `first`, then
+    /// whole `increment`s (60/60, 30/6, 1/1).
+    public static func billedSeconds(_ d: Int, first: Int, increment: Int) -> Int {
+        guard d > 0 else { return 0 }
+        if d <= first { return first }
+        let inc = max(1, increment)
+        return first + (d - first + inc - 1) / inc * inc
+    }
+
+    /// Seconds of a call in each band, in order: split where a band begins or ends.
+    public func bandSegments(_ version: Tariff.Version, start: CivilDateTime, duration: Int) -> [(band: Int, seconds: Int)] {
+        var out: [(Int, Int)] = []
+        var t = start.secondsAsUTC
+        let end = t + Int64(max(0, duration))
+        if duration <= 0 { return [(version.band(at: start), 0)] }
+        while t < end {
+            let local = CivilDateTime(secondsAsUTC: t)
+            let band = version.band(at: local)
+            // Next minute boundary where bands could change; step minute by minute to the change.
+            var next = t - Int64(local.second) + 60
+            while next < end && version.band(at: CivilDateTime(secondsAsUTC: next)) == band { next += 60 }
+            let stop = min(next, end)
+            let seconds = Int(stop - t)
+            if let last = out.last, last.0 == band { out[out.count - 1].1 += seconds } else { out.append((band, seconds)) }
+            t = stop
+        }
+        return out
+    }
+
+    public func rate(_ r: CallRecord) -> Rating {
+        var result = Rating(
+            status: .unrated, reason: nil, cost: .zero, vat: .zero, costInclVAT: .zero, units: nil, unitsSource: nil, destination: nil,
+            prefix: nil, band: nil, tariffVersion: nil, currency: tariff.currency, decimals: tariff.decimals, e164: nil)
+        guard let start = r.start ?? r.end else {
+            result.reason = "no date: the tariff in force cannot be chosen"
+            return result
+        }
+        let local = start.local
+        guard let version = tariff.version(onDay: CivilDateTime.daysFromCivil(local.year, local.month, local.day)) else {
+            result.reason = "no tariff version in force on \(local.year)-\(local.month)-\(local.day)"
+            return result
+        }
+        result.tariffVersion = version.label
+        let duration = r.durationSeconds ?? 0
+        // The PBX's own units, when it reports them and the site prices those.
+        if let units = version.units, units.mode != .duration, let reported = r.units {
+            result.units = reported
+            result.unitsSource = "pbx"
+            return finish(&result, exact: Exact(units.cost(units: reported)))
+        }
+        guard r.direction == .outgoing else {
+            result.status = .free
+            result.reason = r.direction.map { "\($0.rawValue) call" } ?? "direction unknown"
+            return finish(&result, exact: Exact(0))
+        }
+        guard let number = r.number ?? r.dialed?.phoneDigits else {
+            result.reason = r.flags.contains(.masked) ? "number masked by the PBX" : "no dialled number"
+            return result
+        }
+        for form in tariff.numbering.nationalForms(number) where version.free.contains(where: { form.hasPrefix($0) && (form == $0 || $0.count >= 3) }) {
+            result.status = .free
+            result.reason = "free number"
+            result.destination = "free"
+            return finish(&result, exact: Exact(0))
+        }
+        guard let e164 = tariff.numbering.international(number) else {
+            result.reason = "'\(number)' is not a dialable external number under the tariff's numbering plan"
+            return result
+        }
+        result.e164 = e164
+        guard duration > 0, r.answered != false else {
+            result.status = .free
+            result.reason = "not answered"
+            return finish(&result, exact: Exact(0))
+        }
+        let decks = version.carriers.first { c in r.trunk.map { c.trunks.contains($0) } ?? false }?.decks ?? version.decks
+        let segments = bandSegments(version, start: local, duration: duration)
+        guard let firstDeck = decks[version.bands[segments[0].band].deck], let entry = firstDeck.match(e164) else {
+            result.reason = "no rate for \(e164) in the tariff's deck"
+            return result
+        }
+        result.destination = entry.destination
+        result.prefix = entry.prefix
+        result.band = version.bands[segments[0].band].name
+        // Increments of the band where the call starts; the rounding-up goes to the last part.
+        let billed = Rater.billedSeconds(duration, first: entry.firstIncrement, increment: entry.increment)
+        var total = Exact(entry.connectFee)
+        for (k, seg) in segments.enumerated() {
+            let seconds = seg.seconds + (k == segments.count - 1 ? billed - duration : 0)
+            let rateEntry = k == 0 ? entry : (decks[version.bands[seg.band].deck]?.match(e164) ?? entry)
+            total = total + Exact(rateEntry.ratePerMinute.micros * Int64(seconds), over: 60)
+        }
+        if total < Exact(entry.minimumCharge) { total = Exact(entry.minimumCharge) }
+        if segments.count > 1 { result.band = segments.map { version.bands[$0.band].name }.joined(separator: "+") }
+        let rating = finish(&result, exact: total)
+        // Units a French ticket shows.
+        if let units = version.units {
+            var r2 = rating
+            if units.mode == .pulses, let pulse = entry.pulseSeconds, pulse > 0 {
+                let n = (duration + pulse - 1) / pulse
+                r2.units = n
+                r2.unitsSource = "pulses"
+                return finish(&r2, exact: Exact(units.cost(units: n)))
+            }
+            if units.price.micros > 0 {
+                r2.units = Int((r2.cost.micros + units.price.micros - 1) / units.price.micros)
+                r2.unitsSource = "cost"
+            }
+            return r2
+        }
+        return rating
+    }
+
+    /// Rounds the exact cost, adds VAT (itself rounded), marks the rating priced.
+    func finish(_ r: inout Rating, exact: Exact) -> Rating {
+        if r.status == .unrated { r.status = .rated }
+        r.cost = exact.rounded(places: tariff.decimals, tariff.rounding)
+        r.vat = Exact(r.cost.micros * tariff.vatPercent.micros, over: 100 * Money.scale).rounded(places: tariff.decimals, tariff.rounding)
+        r.costInclVAT = r.cost + r.vat
+        return r
+    }
+}
