@@ -92,9 +92,9 @@ public struct Rater: Sendable {
             result.reason = r.direction.map { "\($0.rawValue) call" } ?? "direction unknown"
             return finish(&result, exact: Exact(0))
         }
-        guard let number = r.number ?? r.dialed?.phoneDigits else {
-            result.reason = r.flags.contains(.masked) ? "number masked by the PBX" : "no dialled number"
-            return result
+        // A masked number is never completed from its visible digits.
+        guard let number = r.number ?? (r.flags.contains(.masked) ? nil : r.dialed?.phoneDigits) else {
+            return fromPBXUnits(&result, r, version, because: r.flags.contains(.masked) ? "number masked by the PBX" : "no dialled number")
         }
         for form in tariff.numbering.nationalForms(number) where version.free.contains(where: { form.hasPrefix($0) && (form == $0 || $0.count >= 3) }) {
             result.status = .free
@@ -103,8 +103,7 @@ public struct Rater: Sendable {
             return finish(&result, exact: Exact(0))
         }
         guard let e164 = tariff.numbering.international(number) else {
-            result.reason = "'\(number)' is not a dialable external number under the tariff's numbering plan"
-            return result
+            return fromPBXUnits(&result, r, version, because: "'\(number)' is not a dialable external number under the tariff's numbering plan")
         }
         result.e164 = e164
         guard duration > 0, r.answered != false else {
@@ -115,8 +114,7 @@ public struct Rater: Sendable {
         let decks = version.carriers.first { c in r.trunk.map { c.trunks.contains($0) } ?? false }?.decks ?? version.decks
         let segments = bandSegments(version, start: local, duration: duration)
         guard let firstDeck = decks[version.bands[segments[0].band].deck], let entry = firstDeck.match(e164) else {
-            result.reason = "no rate for \(e164) in the tariff's deck"
-            return result
+            return fromPBXUnits(&result, r, version, because: "no rate for \(e164) in the tariff's deck")
         }
         result.destination = entry.destination
         result.prefix = entry.prefix
@@ -148,6 +146,19 @@ public struct Rater: Sendable {
             return r2
         }
         return rating
+    }
+
+    /// When the destination cannot be priced but the PBX counted units, the units are priced at the
+    /// site's unit price; otherwise the call stays unrated with the reason.
+    func fromPBXUnits(_ result: inout Rating, _ r: CallRecord, _ version: Tariff.Version, because reason: String) -> Rating {
+        guard let units = version.units, let reported = r.units else {
+            result.reason = reason
+            return result
+        }
+        result.units = reported
+        result.unitsSource = "pbx"
+        result.reason = reason + "; priced from the PBX's units"
+        return finish(&result, exact: Exact(units.cost(units: reported)))
     }
 
     /// Rounds the exact cost, adds VAT (itself rounded), marks the rating priced.

@@ -100,6 +100,11 @@ public enum Direction: String, Sendable, Equatable, CaseIterable {
 public struct ExtraField: Sendable, Equatable {
     public let key: String
     public let value: ExtraValue
+
+    public init(key: String, value: ExtraValue) {
+        self.key = key
+        self.value = value
+    }
 }
 
 public enum ExtraValue: Sendable, Equatable {
