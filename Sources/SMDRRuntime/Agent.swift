@@ -52,6 +52,9 @@ public final class Agent: @unchecked Sendable {
         ingester.retention.maxBytes = maxBytes
     }
 
+    /// Rates every call as it is stored.
+    public func rateCalls(with f: @escaping @Sendable (CallRecord) -> CallStore.StoredRating?) { ingester.rate = f }
+
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
 

@@ -24,10 +24,15 @@ public struct AgentConfig: Sendable {
     public var dataDirectory: String?
     public var timeZone: String?
     public var sources: [SourceConfig]
+    /// Tariff and business codes for rating as calls arrive.
+    public var tariff: String?
+    public var accounts: String?
 
     struct File: Decodable {
         var data_dir: String?
         var timezone: String?
+        var tariff: String?
+        var accounts: String?
         var sources: [Entry]
     }
 
@@ -97,7 +102,7 @@ public struct AgentConfig: Sendable {
             }
             sources.append(SourceConfig(id: id, kind: kind, format: e.format, quietAfterSeconds: e.quiet_after))
         }
-        return AgentConfig(dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources)
+        return AgentConfig(dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts)
     }
 
     /// `HOST:PORT`, `[v6]:PORT` or `:PORT`.

@@ -88,7 +88,69 @@ public final class CallStore: @unchecked Sendable {
                     ) STRICT;
                     """)
         }
+        m.registerMigration("v2-rating") { db in
+            // Money as INTEGER millionths of the currency: exact sums in SQL.
+            for column in [
+                "rating TEXT", "cost_micros INTEGER", "vat_micros INTEGER", "cost_incl_vat_micros INTEGER", "rated_units INTEGER",
+                "destination TEXT", "prefix TEXT", "band TEXT", "tariff_version TEXT", "rating_currency TEXT", "rating_decimals INTEGER",
+                "client TEXT", "billable INTEGER", "rated_json TEXT",
+            ] {
+                try db.execute(sql: "ALTER TABLE calls ADD COLUMN \(column)")
+            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE rerate_audit (
+                        id INTEGER PRIMARY KEY,
+                        call_row INTEGER NOT NULL REFERENCES calls(id),
+                        rerated_at INTEGER NOT NULL,
+                        old_cost_micros INTEGER,
+                        new_cost_micros INTEGER,
+                        old_version TEXT,
+                        new_version TEXT
+                    ) STRICT;
+                    CREATE INDEX calls_account ON calls (account_code);
+                    """)
+        }
         return m
+    }
+
+    /// How a stored call was priced (filled by the rating side; money in millionths).
+    public struct StoredRating: Sendable, Equatable {
+        public var status: String
+        public var costMicros: Int64?
+        public var vatMicros: Int64?
+        public var costInclVATMicros: Int64?
+        public var units: Int?
+        public var destination: String?
+        public var prefix: String?
+        public var band: String?
+        public var tariffVersion: String?
+        public var currency: String?
+        public var decimals: Int?
+        public var client: String?
+        public var billable: Bool?
+        /// The rated JSON form (call-record fields plus the rating fields).
+        public var json: String
+
+        public init(
+            status: String, costMicros: Int64?, vatMicros: Int64?, costInclVATMicros: Int64?, units: Int?, destination: String?, prefix: String?,
+            band: String?, tariffVersion: String?, currency: String?, decimals: Int?, client: String?, billable: Bool?, json: String
+        ) {
+            self.status = status
+            self.costMicros = costMicros
+            self.vatMicros = vatMicros
+            self.costInclVATMicros = costInclVATMicros
+            self.units = units
+            self.destination = destination
+            self.prefix = prefix
+            self.band = band
+            self.tariffVersion = tariffVersion
+            self.currency = currency
+            self.decimals = decimals
+            self.client = client
+            self.billable = billable
+            self.json = json
+        }
     }
 
     public struct Checkpoint: Sendable, Equatable {
@@ -113,7 +175,9 @@ public final class CallStore: @unchecked Sendable {
     /// Writes a batch and the checkpoint that follows it, atomically. Returns the rows inserted
     /// (records already stored are not inserted again).
     @discardableResult
-    public func commit(source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64) throws -> Int {
+    public func commit(
+        source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil
+    ) throws -> Int {
         try db.write { db in
             var inserted = 0
             let insert = try db.cachedStatement(
@@ -122,13 +186,23 @@ public final class CallStore: @unchecked Sendable {
                       extension, number, trunk, account_code, call_id, units, pbx_cost, record_json, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for r in records {
+            let rate = try db.cachedStatement(
+                sql: """
+                    UPDATE calls SET rating = ?, cost_micros = ?, vat_micros = ?, cost_incl_vat_micros = ?, rated_units = ?, destination = ?,
+                      prefix = ?, band = ?, tariff_version = ?, rating_currency = ?, rating_decimals = ?, client = ?, billable = ?, rated_json = ?
+                    WHERE id = ?
+                    """)
+            for (k, r) in records.enumerated() {
                 try insert.execute(arguments: [
                     source, r.offset, r.format, r.line, r.raw, r.start?.iso8601, r.start?.utc, r.end?.iso8601, r.durationSeconds,
                     r.direction?.rawValue, r.extension_, r.number, r.trunk, r.accountCode, r.callID, r.units, r.pbxCost,
                     RecordJSON.line(r), receivedAt,
                 ])
-                inserted += db.changesCount
+                let added = db.changesCount
+                inserted += added
+                if added > 0, let ratings, k < ratings.count, let g = ratings[k] {
+                    try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [db.lastInsertedRowID]))
+                }
             }
             let quarantine = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO quarantine (source, journal_offset, line, format, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -147,10 +221,87 @@ public final class CallStore: @unchecked Sendable {
         }
     }
 
-    /// Stored records as JSON lines, oldest first; optionally only those starting at or after `since` (epoch s).
-    public func callsJSON(since: Int64? = nil, limit: Int? = nil) throws -> [String] {
+    static func ratingArguments(_ g: StoredRating) -> [(any DatabaseValueConvertible)?] {
+        [g.status, g.costMicros, g.vatMicros, g.costInclVATMicros, g.units, g.destination, g.prefix, g.band, g.tariffVersion, g.currency,
+         g.decimals, g.client, g.billable, g.json]
+    }
+
+    /// A stored call to re-rate: its row id, its JSON form and its current rating.
+    public struct StoredCall: Sendable {
+        public var row: Int64
+        public var json: String
+        public var costMicros: Int64?
+        public var tariffVersion: String?
+    }
+
+    public func calls(fromUTC: Int64, toUTC: Int64) throws -> [StoredCall] {
         try db.read { db in
-            var sql = "SELECT record_json FROM calls"
+            try Row.fetchAll(
+                db, sql: "SELECT id, record_json, cost_micros, tariff_version FROM calls WHERE start_utc >= ? AND start_utc < ? ORDER BY id",
+                arguments: [fromUTC, toUTC]
+            ).map { StoredCall(row: $0[0], json: $0[1], costMicros: $0[2], tariffVersion: $0[3]) }
+        }
+    }
+
+    /// Replaces calls' ratings and keeps an audit row of old and new cost per call, atomically.
+    public func rerate(_ changes: [(call: StoredCall, rating: StoredRating)]) throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        try db.write { db in
+            let rate = try db.cachedStatement(
+                sql: """
+                    UPDATE calls SET rating = ?, cost_micros = ?, vat_micros = ?, cost_incl_vat_micros = ?, rated_units = ?, destination = ?,
+                      prefix = ?, band = ?, tariff_version = ?, rating_currency = ?, rating_decimals = ?, client = ?, billable = ?, rated_json = ?
+                    WHERE id = ?
+                    """)
+            let audit = try db.cachedStatement(
+                sql: "INSERT INTO rerate_audit (call_row, rerated_at, old_cost_micros, new_cost_micros, old_version, new_version) VALUES (?, ?, ?, ?, ?, ?)")
+            for (c, g) in changes {
+                try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [c.row]))
+                try audit.execute(arguments: [c.row, now, c.costMicros, g.costMicros, c.tariffVersion, g.tariffVersion])
+            }
+        }
+    }
+
+    public struct ReportRow: Sendable {
+        public var key: String
+        public var calls: Int
+        public var seconds: Int
+        public var units: Int
+        public var costMicros: Int64
+        public var vatMicros: Int64
+        public var totalMicros: Int64
+
+        public init(key: String, calls: Int, seconds: Int, units: Int, costMicros: Int64, vatMicros: Int64, totalMicros: Int64) {
+            self.key = key
+            self.calls = calls
+            self.seconds = seconds
+            self.units = units
+            self.costMicros = costMicros
+            self.vatMicros = vatMicros
+            self.totalMicros = totalMicros
+        }
+    }
+
+    /// Sums of rated calls grouped by a column, largest cost first.
+    public func report(by column: String, fromUTC: Int64, toUTC: Int64) throws -> [ReportRow] {
+        let allowed = ["extension": "extension", "account": "account_code", "destination": "destination", "trunk": "trunk", "client": "client"]
+        guard let col = allowed[column] else { throw DatabaseError(message: "cannot group by \(column)") }
+        return try db.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT COALESCE(\(col), '(none)'), COUNT(*), COALESCE(SUM(duration_s), 0), COALESCE(SUM(rated_units), 0),
+                      COALESCE(SUM(cost_micros), 0), COALESCE(SUM(vat_micros), 0), COALESCE(SUM(cost_incl_vat_micros), 0)
+                    FROM calls WHERE start_utc >= ? AND start_utc < ? GROUP BY 1 ORDER BY 5 DESC, 1
+                    """, arguments: [fromUTC, toUTC]
+            ).map { ReportRow(key: $0[0], calls: $0[1], seconds: $0[2], units: $0[3], costMicros: $0[4], vatMicros: $0[5], totalMicros: $0[6]) }
+        }
+    }
+
+    /// Stored records as JSON lines, oldest first; optionally only those starting at or after `since` (epoch s).
+    public func callsJSON(since: Int64? = nil, limit: Int? = nil, rated: Bool = false) throws -> [String] {
+        try db.read { db in
+            var sql = rated ? "SELECT COALESCE(rated_json, record_json) FROM calls" : "SELECT record_json FROM calls"
             var args: [(any DatabaseValueConvertible)?] = []
             if let since {
                 sql += " WHERE start_utc >= ?"

@@ -10,7 +10,7 @@ struct CallsCommand: ParsableCommand {
     var dataDir: String = "data"
     @Option(help: "Only calls starting at or after this time (ISO 8601, e.g. 2026-11-04T00:00:00+01:00, or a date 2026-11-04).")
     var since: String?
-    @Flag(help: "JSON lines with the call-record fields (the form of `parse`).")
+    @Flag(help: "JSON lines with the call-record fields (the form of `parse`), plus the rating fields when calls were rated.")
     var json = false
 
     func run() throws {
@@ -29,12 +29,12 @@ struct CallsCommand: ParsableCommand {
             }
         }
         var out = OutputStream(fd: 1)
-        for line in try store.callsJSON(since: sinceEpoch) {
+        for line in try store.callsJSON(since: sinceEpoch, rated: true) {
             if json {
                 out.write(line + "\n")
             } else if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
                 func s(_ k: String) -> String { (o[k] as? String) ?? (o[k] as? Int).map(String.init) ?? "-" }
-                out.write([s("start"), s("direction").padding(toLength: 8, withPad: " ", startingAt: 0), s("extension"), s("number"), s("duration_s") + " s", s("trunk")].joined(separator: "  ") + "\n")
+                out.write([s("start"), s("direction").padding(toLength: 8, withPad: " ", startingAt: 0), s("extension"), s("number"), s("duration_s") + " s", s("trunk"), o["cost"] == nil ? "" : s("cost") + " " + s("rating_currency")].joined(separator: "  ") + "\n")
             }
         }
         out.flush()

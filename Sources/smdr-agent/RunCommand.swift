@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SMDRCore
 import SMDRDevices
+import SMDRRating
 import SMDRRuntime
 import SMDRSerial
 
@@ -37,12 +38,18 @@ struct RunCommand: ParsableCommand {
     var timezone: String?
     @Option(help: "Seconds of silence before a quiet-line alarm.")
     var quietAfter: Double?
+    @Option(help: "Tariff YAML: every call is rated as it is stored.")
+    var tariff: String?
+    @Option(help: "Business codes (YAML or CSV) for rated calls.")
+    var accounts: String?
     @Flag(help: "Replay a sample capture through a pty into the agent, to watch calls arrive.")
     var demo = false
 
     func run() throws {
         MallocTuning.keepFreedMemory()
         var sources: [SourceConfig] = []
+        var configTariff: String?
+        var configAccounts: String?
         var dir = dataDir
         var zoneName = timezone
         if let config {
@@ -51,6 +58,8 @@ struct RunCommand: ParsableCommand {
                 sources += c.sources
                 dir = dir ?? c.dataDirectory
                 zoneName = zoneName ?? c.timeZone
+                configTariff = c.tariff
+                configAccounts = c.accounts
             } catch let e as ConfigError {
                 throw ValidationError(e.description)
             }
@@ -103,6 +112,12 @@ struct RunCommand: ParsableCommand {
         let udev = UDev()
         let agent = try Agent(
             sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
+        if let tariff = tariff ?? configTariff {
+            let rater = Rater(tariff: try loadTariff(tariff))
+            let book = try loadAccounts(accounts ?? configAccounts)
+            agent.rateCalls { storedRating($0, rater: rater, book: book) }
+            Log.info("rating with \(rater.tariff.name)")
+        }
         try agent.start()
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
         SignalWait.untilTerminated()
