@@ -61,7 +61,7 @@ let package = Package(
         // `make bench`: release-build throughput table.
         .executableTarget(
             name: "smdr-bench",
-            dependencies: ["SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore"],
+            dependencies: ["SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore", "SMDRRating"],
             swiftSettings: strict
         ),
         // `make soak`: 100,000 records through ptys with hang-ups and SIGKILLs.

@@ -11,39 +11,81 @@ extension Tariff.Numbering {
     /// 7. with `area_code`: a local number (shorter), completed with the site's area code.
     /// `nil` when none fits (a short code, an extension).
     public func international(_ number: String) -> String? {
-        var n = Substring(number)
-        if n.first == "+" { return String(n.dropFirst()) }
-        n = n.filter { $0.isASCII && $0.isNumber }[...]
-        let access = accessDigit ?? ""
-        let nsnLength = nationalLength
-        func fitsNational(_ rest: Substring) -> Bool { nsnLength.map { rest.count == $0 } ?? (rest.count >= 6) }
-        if !access.isEmpty, n.hasPrefix(access + nationalPrefix) {
-            let rest = n.dropFirst(access.count + nationalPrefix.count)
-            if fitsNational(rest) && !rest.hasPrefix(nationalPrefix) { return countryCode + rest }
+        var s = number
+        return s.withUTF8 { raw -> String? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count + 1) { d -> String? in
+                // Digits only (a `+` in front says it is international already).
+                var n = 0
+                let plus = raw.first == UInt8(ascii: "+")
+                for b in raw where b >= 0x30 && b <= 0x39 {
+                    d[n] = b
+                    n += 1
+                }
+                let digits = UnsafeBufferPointer(rebasing: d[0..<n])
+                if plus { return n == 0 ? nil : String(decoding: digits, as: UTF8.self) }
+                return international(digits)
+            }
         }
-        if !nationalPrefix.isEmpty, n.hasPrefix(nationalPrefix), !n.hasPrefix(internationalPrefix) || nsnLength.map({ n.count - nationalPrefix.count == $0 }) == true {
-            let rest = n.dropFirst(nationalPrefix.count)
-            if fitsNational(rest) { return countryCode + rest }
+    }
+
+    func international(_ n: UnsafeBufferPointer<UInt8>) -> String? {
+        let access = accessBytes, national = nationalBytes, intl = internationalBytes
+        func starts(_ p: [UInt8], at: Int = 0) -> Bool {
+            guard at + p.count <= n.count else { return false }
+            for k in 0..<p.count where n[at + k] != p[k] { return false }
+            return true
         }
-        if !access.isEmpty, n.hasPrefix(access + internationalPrefix) {
-            let rest = n.dropFirst(access.count + internationalPrefix.count)
-            if rest.count >= 4 { return String(rest) }
+        func fitsNational(_ count: Int) -> Bool { nationalLength.map { count == $0 } ?? (count >= 6) }
+        func make(_ prefix: [UInt8], from: Int) -> String {
+            String(unsafeUninitializedCapacity: prefix.count + n.count - from) { out in
+                for (k, b) in prefix.enumerated() { out[k] = b }
+                for k in from..<n.count { out[prefix.count + k - from] = n[k] }
+                return prefix.count + n.count - from
+            }
         }
-        if n.hasPrefix(internationalPrefix) {
-            let rest = n.dropFirst(internationalPrefix.count)
-            if rest.count >= 4 { return String(rest) }
+        if !access.isEmpty, starts(access), starts(national, at: access.count) {
+            let from = access.count + national.count
+            if fitsNational(n.count - from) && !starts(national, at: from) { return make(countryBytes, from: from) }
         }
-        if let l = nsnLength, n.count == l, !n.hasPrefix(nationalPrefix) { return countryCode + n }
-        if let area = areaCode, let l = nsnLength, n.count == l - area.count { return countryCode + area + n }
+        if !national.isEmpty, starts(national), !starts(intl) || nationalLength.map({ n.count - national.count == $0 }) == true {
+            if fitsNational(n.count - national.count) { return make(countryBytes, from: national.count) }
+        }
+        if !access.isEmpty, starts(access), starts(intl, at: access.count), n.count - access.count - intl.count >= 4 {
+            return make([], from: access.count + intl.count)
+        }
+        if starts(intl), n.count - intl.count >= 4 { return make([], from: intl.count) }
+        if let l = nationalLength, n.count == l, !starts(national) { return make(countryBytes, from: 0) }
+        if let area = areaBytes, let l = nationalLength, n.count == l - area.count { return make(countryBytes + area, from: 0) }
         return nil
     }
 
-    /// The number as dialled inside the country (national prefix form), to match free numbers
-    /// such as `15`, `112` or `0800`.
-    func nationalForms(_ number: String) -> [String] {
-        var out = [number]
-        if let a = accessDigit, number.hasPrefix(a) { out.append(String(number.dropFirst(a.count))) }
-        if let i = international(number), i.hasPrefix(countryCode) { out.append(nationalPrefix + i.dropFirst(countryCode.count)) }
-        return out
+    /// Whether a number is one of the free numbers (emergency, toll-free), written in national
+    /// form (`15`, `112`, `0800`): short codes match exactly, longer entries as prefixes.
+    public func isFree(_ number: String, free: [[UInt8]]) -> Bool {
+        guard !free.isEmpty else { return false }
+        var s = number
+        return s.withUTF8 { raw -> Bool in
+            var forms: [UnsafeBufferPointer<UInt8>] = [raw]
+            if !accessBytes.isEmpty, raw.count > accessBytes.count, Array(raw.prefix(accessBytes.count)) == accessBytes {
+                forms.append(UnsafeBufferPointer(rebasing: raw[accessBytes.count...]))
+            }
+            for form in forms {
+                for f in free where form.count >= f.count {
+                    guard f.count >= 3 || form.count == f.count else { continue }
+                    var same = true
+                    for k in 0..<f.count where form[k] != f[k] {
+                        same = false
+                        break
+                    }
+                    if same { return true }
+                }
+            }
+            // The international form of a national free number (+33800… for 0800…).
+            if let i = international(number), i.hasPrefix(countryCode) {
+                let national = nationalPrefix + i.dropFirst(countryCode.count)
+                return free.contains { f in f.count >= 3 && national.utf8.starts(with: f) }
+            }
+            return false
+        }
     }
 }

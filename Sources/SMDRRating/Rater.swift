@@ -55,10 +55,7 @@ public struct Rater: Sendable {
         while t < end {
             let local = CivilDateTime(secondsAsUTC: t)
             let band = version.band(at: local)
-            // Next minute boundary where bands could change; step minute by minute to the change.
-            var next = t - Int64(local.second) + 60
-            while next < end && version.band(at: CivilDateTime(secondsAsUTC: next)) == band { next += 60 }
-            let stop = min(next, end)
+            let stop = min(t + version.secondsToNextBoundary(local), end)
             let seconds = Int(stop - t)
             if let last = out.last, last.0 == band { out[out.count - 1].1 += seconds } else { out.append((band, seconds)) }
             t = stop
@@ -96,7 +93,7 @@ public struct Rater: Sendable {
         guard let number = r.number ?? (r.flags.contains(.masked) ? nil : r.dialed?.phoneDigits) else {
             return fromPBXUnits(&result, r, version, because: r.flags.contains(.masked) ? "number masked by the PBX" : "no dialled number")
         }
-        for form in tariff.numbering.nationalForms(number) where version.free.contains(where: { form.hasPrefix($0) && (form == $0 || $0.count >= 3) }) {
+        if tariff.numbering.isFree(number, free: version.freeBytes) {
             result.status = .free
             result.reason = "free number"
             result.destination = "free"

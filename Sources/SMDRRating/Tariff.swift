@@ -48,6 +48,26 @@ public struct Tariff: Sendable {
         public var countryCode: String
         public var nationalLength: Int?
         public var areaCode: String?
+        // The same as bytes, for the hot path.
+        let accessBytes: [UInt8]
+        let nationalBytes: [UInt8]
+        let internationalBytes: [UInt8]
+        let countryBytes: [UInt8]
+        let areaBytes: [UInt8]?
+
+        public init(accessDigit: String?, nationalPrefix: String, internationalPrefix: String, countryCode: String, nationalLength: Int?, areaCode: String?) {
+            self.accessDigit = accessDigit
+            self.nationalPrefix = nationalPrefix
+            self.internationalPrefix = internationalPrefix
+            self.countryCode = countryCode
+            self.nationalLength = nationalLength
+            self.areaCode = areaCode
+            accessBytes = Array((accessDigit ?? "").utf8)
+            nationalBytes = Array(nationalPrefix.utf8)
+            internationalBytes = Array(internationalPrefix.utf8)
+            countryBytes = Array(countryCode.utf8)
+            areaBytes = areaCode.map { Array($0.utf8) }
+        }
     }
 
     public struct Band: Sendable {
@@ -123,9 +143,32 @@ public struct Tariff: Sendable {
         public var decks: [String: RateDeck]
         public var bands: [Band]
         public var holidays: Set<Int>
-        public var free: [String]
+        public var free: [String] { didSet { freeBytes = free.map { Array($0.utf8) } } }
         public var units: Units?
         public var carriers: [Carrier]
+        /// Free numbers as bytes, and the minutes of the day where a band may begin or end.
+        var freeBytes: [[UInt8]] = []
+        var boundaries: [Int] = []
+
+        init(label: String, effectiveFrom: Int, decks: [String: RateDeck], bands: [Band], holidays: Set<Int>, free: [String], units: Units?, carriers: [Carrier]) {
+            self.label = label
+            self.effectiveFrom = effectiveFrom
+            self.decks = decks
+            self.bands = bands
+            self.holidays = holidays
+            self.free = free
+            self.units = units
+            self.carriers = carriers
+            freeBytes = free.map { Array($0.utf8) }
+            boundaries = Array(Set(bands.flatMap { [$0.from, $0.to].compactMap { $0 } } + [1440])).sorted()
+        }
+
+        /// Seconds from `local` to the next moment its band could change (a band edge or midnight).
+        func secondsToNextBoundary(_ local: CivilDateTime) -> Int64 {
+            let minute = local.hour * 60 + local.minute
+            let next = boundaries.first { $0 > minute } ?? 1440
+            return Int64((next - minute) * 60 - local.second)
+        }
 
         /// The band in force at a local wall time.
         func band(at local: CivilDateTime) -> Int {

@@ -57,38 +57,52 @@ struct RateCommand: ParsableCommand {
         }
         let handle: FormatHandle? = format == "auto" ? nil : FormatHandle.builtIn.first { $0.id == format }
         if format != "auto" && handle == nil { throw ValidationError("unknown format '\(format)'") }
-        var out = OutputStream(fd: 1)
-        var err = OutputStream(fd: 2)
-        var counts: [Rating.Status: Int] = [:]
-        for file in files {
-            let data: Data
-            if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
-                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-                data = d
-            }
-            var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone, year: year))
-            var events: [ParseEvent] = []
-            data.withUnsafeBytes { parser.push(buffer: $0.bindMemory(to: UInt8.self), into: &events) }
-            parser.finish(into: &events)
-            if parser.unrecognised { throw ValidationError("\(file): no known format recognises it; give --format") }
-            for e in events {
-                switch e {
-                case .record(let r):
-                    let rating = rater.rate(r)
-                    counts[rating.status, default: 0] += 1
-                    let account = book?.account(r.accountCode)
-                    RatedRecordJSON.append(r, rating, account: account, accountUnknown: book != nil && r.accountCode != nil && account == nil, to: &out.buffer)
-                    out.buffer.append(0x0A)
-                    out.flushIfFull()
-                case .reject(let q):
-                    RecordJSON.append(q, file: file, to: &err.buffer)
-                    err.buffer.append(0x0A)
-                case .skip: break
-                }
+        let sink = RatingSink(rater: rater, book: book, multipleFiles: files.count > 1)
+        var formats = Set<String>()
+        let year = self.year
+        let pipeline = StreamPipeline(candidates: FormatHandle.builtIn, chosen: handle) { received in
+            ParseOptions(timeZone: zone, year: year, receivedAt: received)
+        }
+        let ok = pipeline.run(files: files, sink: sink, formatsSeen: &formats)
+        let c = sink.counts
+        sink.err.write("summary: \(c[.rated] ?? 0) rated, \(c[.free] ?? 0) free or not charged, \(c[.unrated] ?? 0) unrated\n")
+        sink.err.flush()
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+/// Rates and encodes on the writer queue.
+final class RatingSink: EventSink, @unchecked Sendable {
+    var out = OutputStream(fd: 1)
+    var err = OutputStream(fd: 2)
+    var counts: [Rating.Status: Int] = [:]
+    let rater: Rater
+    let book: AccountBook?
+    let multipleFiles: Bool
+
+    init(rater: Rater, book: AccountBook?, multipleFiles: Bool) {
+        self.rater = rater
+        self.book = book
+        self.multipleFiles = multipleFiles
+    }
+
+    func consume(_ events: [ParseEvent], file: String) {
+        for e in events {
+            switch e {
+            case .record(let r):
+                let rating = rater.rate(r)
+                counts[rating.status, default: 0] += 1
+                let account = book?.account(r.accountCode)
+                RatedRecordJSON.append(r, rating, account: account, accountUnknown: book != nil && r.accountCode != nil && account == nil, to: &out.buffer)
+                out.buffer.append(0x0A)
+                out.flushIfFull()
+            case .reject(let q):
+                RecordJSON.append(q, file: multipleFiles ? file : nil, to: &err.buffer)
+                err.buffer.append(0x0A)
+                err.flushIfFull()
+            case .skip: break
             }
         }
-        out.flush()
-        err.write("summary: \(counts[.rated] ?? 0) rated, \(counts[.free] ?? 0) free or not charged, \(counts[.unrated] ?? 0) unrated\n")
-        err.flush()
     }
+
 }

@@ -186,3 +186,9 @@ if only == nil || only == "capture" {
         print(String(format: "idle with a port open: %.2f %% CPU, %d MB resident   target < 1 %%, < 40 MB", idle.cpu * 100, idle.rssKB / 1024))
     }
 }
+
+// Rating: deck loading, in-process rating, the rate command.
+if only == nil || only == "rating" {
+    try? RatingBench.run(quick: quick)
+    if let agentPath { try? RatingBench.rateCommand(agentPath: agentPath, quick: quick) }
+}
