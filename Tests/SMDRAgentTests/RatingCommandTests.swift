@@ -93,3 +93,45 @@ struct RatingCommandTests {
         #expect(after.stdout.contains("TOTAL,3,4.68,5,0.47,0.09,0.56"), "\(after.stdout)")
     }
 }
+
+struct SampleTariffTests {
+    /// The UK sample: access digit 9, per-second after the first minute. A Wednesday 10:00 call of
+    /// 120 s to 0161 765 4321 (recorded 901617654321): peak geographic, 0.05 + 0.03 × 2 = 0.11,
+    /// VAT 0.022 → 0.02, total 0.13 GBP. 999 is free.
+    @Test func ukTariff() throws {
+        let capture = """
+            2026/11/04 10:00:00,00:02:00,3,201,O,901617654321,901617654321,,0,1000001,0,E201,Ann,T9001,Line 1.1,0,0
+            2026/11/04 10:05:00,00:01:00,3,201,O,9999,9999,,0,1000002,0,E201,Ann,T9001,Line 1.1,0,0
+
+            """
+        let r = try Agent.run(["rate", "--tariff", "Samples/tariffs/united-kingdom/tariff.yaml", "--timezone", "Europe/London", "-"], stdin: Data(capture.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.records[0]["cost"] as? String == "0.11")
+        #expect(r.records[0]["vat"] as? String == "0.02")
+        #expect(r.records[0]["cost_incl_vat"] as? String == "0.13")
+        #expect(r.records[0]["rating_currency"] as? String == "GBP")
+        #expect(r.records[0]["destination"] as? String == "UK geographic")
+        #expect(r.records[1]["rating"] as? String == "free")
+    }
+
+    /// Business codes from CSV: known codes give their client, unknown ones are flagged, not dropped.
+    @Test func businessCodesFromCSV() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-codes-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let codes = dir.appendingPathComponent("codes.csv")
+        try "code,client,mask_digits,billable\n4711,Dupont SA,4,yes\n9000,Internal,0,no\n".write(to: codes, atomically: true, encoding: .utf8)
+        let capture = """
+            2026/11/04 10:00:00,00:02:00,3,201,O,0142681234,00142681234,4711,0,1000001,0,E201,Ann,T9001,Line 1.1,0,0
+            2026/11/04 10:05:00,00:01:00,3,201,O,0142681234,00142681234,9000,0,1000002,0,E201,Ann,T9001,Line 1.1,0,0
+            2026/11/04 10:09:00,00:01:00,3,201,O,0142681234,00142681234,1234,0,1000003,0,E201,Ann,T9001,Line 1.1,0,0
+
+            """
+        let r = try Agent.run(
+            ["rate", "--tariff", "Samples/tariffs/france/tariff.yaml", "--accounts", codes.path, "--timezone", "Europe/Paris", "-"], stdin: Data(capture.utf8))
+        #expect(r.records.count == 3)
+        #expect(r.records[0]["client"] as? String == "Dupont SA" && r.records[0]["billable"] as? Bool == true)
+        #expect(r.records[1]["client"] as? String == "Internal" && r.records[1]["billable"] as? Bool == false)
+        #expect(r.records[2]["account_unknown"] as? Bool == true)
+        #expect(r.records[2]["cost"] as? String != nil)
+    }
+}
