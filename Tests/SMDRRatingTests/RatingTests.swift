@@ -279,3 +279,43 @@ struct RatingProperties {
         }
     }
 }
+
+struct CarrierAndPulseTests {
+    /// Calls on trunks P03/P04 go through another carrier: its deck prices them (0.06/min here
+    /// against 0.05/min), other trunks keep the default deck.
+    @Test func perTrunkGroupCarriers() throws {
+        let t = try tariff(
+            versions: """
+                  - effective_from: 2026-01-01
+                    decks: {day: day.csv}
+                    bands: [{name: peak, default: true, deck: day}]
+                    carriers:
+                      - {trunks: [P03, P04], decks: {day: july.csv}}
+                """)
+        let rater = Rater(tariff: t)
+        #expect(rater.rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: 120, trunk: "P03")).cost.string(places: 2) == "0.22")  // 0.10 + 2 × 0.06
+        #expect(rater.rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: 120, trunk: "P01")).cost.string(places: 2) == "0.20")  // 0.10 + 2 × 0.05
+    }
+
+    /// Units counted per destination pulse period (a pulse every 180 s to French fixed lines):
+    /// 400 s = 3 pulses, priced 3 × 0.12 = 0.36.
+    @Test func unitsFromThePulsePeriod() throws {
+        let files = [
+            "pulse.csv": "prefix,destination,connect_fee,rate_per_minute,first_increment_s,increment_s,minimum_charge,pulse_s\n33,France fixed,0,0.05,60,60,0,180\n"
+        ]
+        let t = try Tariff.load(
+            yaml: """
+                currency: EUR
+                numbering: {access_digit: "0", country_code: "33", national_length: 9}
+                versions:
+                  - effective_from: 2026-01-01
+                    decks: {day: pulse.csv}
+                    bands: [{name: peak, default: true, deck: day}]
+                    units: {price: "0.12", mode: pulses}
+                """, source: "pulse.yaml"
+        ) { files[$0]! }
+        let r = Rater(tariff: t).rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: 400))
+        #expect(r.units == 3 && r.unitsSource == "pulses")
+        #expect(r.cost.string(places: 2) == "0.36")
+    }
+}
