@@ -115,12 +115,3 @@ public struct RatingError: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
 }
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
-    }
-}

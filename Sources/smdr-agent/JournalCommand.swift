@@ -62,8 +62,7 @@ struct JournalCommand: ParsableCommand {
             let saved = try store.checkpoint(source: id)
             let formatID = format ?? saved?.format
             let handle = formatID.flatMap { f in FormatHandle.builtIn.first { $0.id == f } }
-            var zone = TimeZone.current
-            if let timezone { zone = TimeZone(identifier: timezone) ?? zone }
+            let zone = try timeZone(timezone)
             var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone), resumingAt: Framer.ResumePoint(offset: from, line: 1))
             var events: [ParseEvent] = []
             var added = 0

@@ -39,13 +39,7 @@ struct ParseCommand: ParsableCommand {
 
     func run() throws {
         MallocTuning.keepFreedMemory()
-        var zone = TimeZone.current
-        if let timezone {
-            guard let z = TimeZone(identifier: timezone) else {
-                throw ValidationError("unknown time zone '\(timezone)': use an IANA name such as Europe/Paris or America/New_York")
-            }
-            zone = z
-        }
+        let zone = try timeZone(timezone)
         var custom: [FormatHandle] = []
         for path in formatFiles {
             do {

@@ -34,7 +34,7 @@ struct QuarantineCommand: ParsableCommand {
         if let formatFile {
             formats.append(try CustomFormat.load(yaml: try String(contentsOfFile: formatFile, encoding: .utf8), source: formatFile).handle)
         }
-        let zone = timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        let zone = try timeZone(timezone)
         var fixed = 0
         for q in lines {
             guard let id = format ?? formatFile.flatMap({ _ in formats.last?.id }) ?? q.format, let handle = formats.first(where: { $0.id == id }) else { continue }

@@ -50,11 +50,7 @@ struct RateCommand: ParsableCommand {
         MallocTuning.keepFreedMemory()
         let rater = Rater(tariff: try loadTariff(tariff))
         let book = try loadAccounts(accounts)
-        var zone = TimeZone.current
-        if let timezone {
-            guard let z = TimeZone(identifier: timezone) else { throw ValidationError("unknown time zone '\(timezone)'") }
-            zone = z
-        }
+        let zone = try timeZone(timezone)
         let handle: FormatHandle? = format == "auto" ? nil : FormatHandle.builtIn.first { $0.id == format }
         if format != "auto" && handle == nil { throw ValidationError("unknown format '\(format)'") }
         let sink = RatingSink(rater: rater, book: book, multipleFiles: files.count > 1)

@@ -34,7 +34,7 @@ struct RerateCommand: ParsableCommand {
     var timezone: String?
 
     func run() throws {
-        let zone = timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        let zone = try timeZone(timezone)
         let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
         let rater = Rater(tariff: try loadTariff(tariff))
         let book = try loadAccounts(accounts)
@@ -84,7 +84,7 @@ struct ReportCommand: ParsableCommand {
     var csv = false
 
     func run() throws {
-        let zone = timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        let zone = try timeZone(timezone)
         let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
         let rows = try store.report(by: by.rawValue, fromUTC: try epoch(from, zone: zone), toUTC: try epoch(to, zone: zone, endOfDay: true))
         func money(_ m: Int64) -> String { Exact(m).rounded(places: decimals, .halfUp).string(places: decimals) }

@@ -78,11 +78,7 @@ struct RunCommand: ParsableCommand {
             guard let (h, p) = AgentConfig.hostPort(listen) else { throw ValidationError("--listen expects HOST:PORT") }
             sources.append(SourceConfig(id: "listen-\(p)", kind: .tcpListener(host: h, port: p), format: fmt, quietAfterSeconds: quietAfter))
         }
-        var zone = TimeZone.current
-        if let zoneName {
-            guard let z = TimeZone(identifier: zoneName) else { throw ValidationError("unknown time zone '\(zoneName)'") }
-            zone = z
-        }
+        let zone = try timeZone(zoneName)
         var demoPTY: PseudoTerminal?
         if demo {
             let pty = try PseudoTerminal()

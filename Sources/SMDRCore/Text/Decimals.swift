@@ -60,7 +60,8 @@ public enum Decimals {
 }
 
 extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
+    /// Without the given characters at either end.
+    public func trimmingCharacters(in set: String) -> Substring {
         var s = self
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }
