@@ -13,22 +13,23 @@ enum RatingBench {
         return s
     }
 
+    /// A French-style tariff over one deck (`deck.csv`), peak and off-peak bands.
+    static let tariffYAML = """
+        name: bench
+        currency: EUR
+        vat_percent: "20"
+        numbering: {access_digit: "0", national_prefix: "0", international_prefix: "00", country_code: "33", national_length: 9}
+        versions:
+          - effective_from: 2026-01-01
+            decks: {day: deck.csv}
+            bands:
+              - {name: offpeak, days: [mon, tue, wed, thu, fri], from: "20:00", to: "08:00", deck: day}
+              - {name: peak, default: true, deck: day}
+            free: ["15", "112", "0800"]
+        """
+
     static func tariff(deck: String) throws -> Tariff {
-        try Tariff.load(
-            yaml: """
-                name: bench
-                currency: EUR
-                vat_percent: "20"
-                numbering: {access_digit: "0", national_prefix: "0", international_prefix: "00", country_code: "33", national_length: 9}
-                versions:
-                  - effective_from: 2026-01-01
-                    decks: {day: deck.csv}
-                    bands:
-                      - {name: offpeak, days: [mon, tue, wed, thu, fri], from: "20:00", to: "08:00", deck: day}
-                      - {name: peak, default: true, deck: day}
-                    free: ["15", "112", "0800"]
-                """, source: "bench.yaml"
-        ) { _ in deck }
+        try Tariff.load(yaml: tariffYAML, source: "bench.yaml") { _ in deck }
     }
 
     static func run(quick: Bool) throws {
@@ -70,16 +71,7 @@ enum RatingBench {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try deckCSV(100_000).write(to: dir.appendingPathComponent("deck.csv"), atomically: true, encoding: .utf8)
-        try """
-            name: bench
-            currency: EUR
-            vat_percent: "20"
-            numbering: {access_digit: "0", national_prefix: "0", international_prefix: "00", country_code: "33", national_length: 9}
-            versions:
-              - effective_from: 2026-01-01
-                decks: {day: deck.csv}
-                bands: [{name: peak, default: true, deck: day}]
-            """.write(to: dir.appendingPathComponent("tariff.yaml"), atomically: true, encoding: .utf8)
+        try tariffYAML.write(to: dir.appendingPathComponent("tariff.yaml"), atomically: true, encoding: .utf8)
         var text: [UInt8] = []
         text.reserveCapacity(n * 130)
         for k in 0..<n {

@@ -135,14 +135,9 @@ struct CaptureIntegrationTests {
     /// A TCP source survives the PBX closing and reopening the connection in mid-record.
     @Test
     func tcpClientSurvivesThePBXReconnectingMidRecord() throws {
-        let dir = temporaryDirectory("tcp-it")
-        let server = try TestServer()
-        let agent = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: "avaya-ipo")],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
-        try agent.start()
+        let (agent, server, first) = try tcpAgent(temporaryDirectory("tcp-it"))
         let records = avayaCapture(120)
-        var conn = try server.accept()
+        var conn = first
         var rng = SystemRandomNumberGenerator()
         for (k, r) in records.enumerated() {
             let cut = Int.random(in: 1..<(r.count - 1), using: &rng)
@@ -221,4 +216,14 @@ final class TestServer {
             off += n
         }
     }
+}
+
+/// An in-process agent reading Avaya IP Office SMDR from a loopback "PBX" it connects to.
+func tcpAgent(_ dir: URL) throws -> (agent: Agent, server: TestServer, connection: Int32) {
+    let server = try TestServer()
+    let agent = try Agent(
+        sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: "avaya-ipo")],
+        dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
+    try agent.start()
+    return (agent, server, try server.accept())
 }

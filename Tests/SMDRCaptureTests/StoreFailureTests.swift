@@ -14,12 +14,8 @@ struct StoreFailureTests {
     /// keep arriving into the journal; once it writes again, every one of them is stored, once.
     @Test func aStoreThatCannotWriteLosesNothing() throws {
         let dir = temporaryDirectory("storefail")
-        let server = try TestServer()
-        let agent = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: "avaya-ipo")],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
-        try agent.start()
-        let conn = try server.accept()
+        let (agent, server, conn) = try tcpAgent(dir)
+        _ = server
         let records = avayaCapture(60)
         for r in records[..<20] { TestServer.send(conn, r) }
         #expect(waitUntil(5) { (try? agent.store.callCount()) == 20 })
@@ -50,12 +46,8 @@ struct StoreFailureTests {
     /// `journal reprocess` stores what is missing and duplicates nothing.
     @Test func journalReprocessAddsOnlyWhatIsMissing() throws {
         let dir = temporaryDirectory("reprocess")
-        let server = try TestServer()
-        let agent = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: "avaya-ipo")],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
-        try agent.start()
-        let conn = try server.accept()
+        let (agent, server, conn) = try tcpAgent(dir)
+        _ = server
         for r in avayaCapture(30) { TestServer.send(conn, r) }
         #expect(waitUntil(5) { (try? agent.store.callCount()) == 30 })
         close(conn)

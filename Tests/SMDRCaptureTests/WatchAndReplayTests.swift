@@ -38,12 +38,8 @@ struct WatchAndReplayTests {
     @Test func exportedJournalReplaysIntoAnAgent() throws {
         let dir = temporaryDirectory("replay")
         // A first agent collects a capture over TCP.
-        let server = try TestServer()
-        let first = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: "avaya-ipo")],
-            dataDirectory: dir.appendingPathComponent("a"), options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
-        try first.start()
-        let conn = try server.accept()
+        let (first, server, conn) = try tcpAgent(dir.appendingPathComponent("a"))
+        _ = server
         let records = avayaCapture(20)
         for r in records { TestServer.send(conn, r) }
         #expect(waitUntil(5) { (try? first.store.callCount()) == 20 })
