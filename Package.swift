@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "SMDRDevices", dependencies: ["CUDev"], swiftSettings: strict),
         // Rating: tariffs, rate decks, metering units, exact money. Pure, like the core.
         .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Taxation tickets: content, layouts (ESC/POS receipt, text, listing), languages. Pure.
+        .target(name: "SMDRTickets", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
         // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
         .target(name: "CPTY"),
         // termios ports, ptys, reconnect backoff.
@@ -86,6 +88,11 @@ let package = Package(
         .testTarget(
             name: "SMDRRatingTests",
             dependencies: ["SMDRCore", "SMDRRating"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SMDRTicketTests",
+            dependencies: ["SMDRCore", "SMDRRating", "SMDRTickets"],
             swiftSettings: strict
         ),
         .testTarget(
