@@ -1,6 +1,6 @@
 # smdr-agent: every set-up step a fresh Debian machine needs is here.
 SWIFT ?= swift
-DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config
+DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config libcups2-dev cups cups-client cups-filters
 DATA_DIR ?= ./data
 
 .PHONY: all deps build release test bench run demo samples soak formats clean

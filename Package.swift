@@ -25,10 +25,16 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // One-thread executors for C libraries bound to a thread (libudev, libcups).
+        .target(name: "SMDRConcurrency", swiftSettings: strict),
+        // libcups (Debian: libcups2-dev; bookworm ships no cups.pc, hence no pkgConfig).
+        .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
+        // Printing through CUPS: the libcups actor and the persistent print queue.
+        .target(name: "SMDRPrint", dependencies: ["CCups", "SMDRConcurrency", "SMDRStore", "SMDRTickets"], swiftSettings: strict),
         // libudev (Debian: libudev-dev).
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // Serial ports through libudev: listing, stable names, hot-plug events.
-        .target(name: "SMDRDevices", dependencies: ["CUDev"], swiftSettings: strict),
+        .target(name: "SMDRDevices", dependencies: ["CUDev", "SMDRConcurrency"], swiftSettings: strict),
         // Rating: tariffs, rate decks, metering units, exact money. Pure, like the core.
         .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Taxation tickets: content, layouts (ESC/POS receipt, text, listing), languages. Pure.
@@ -55,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "smdr-agent",
             dependencies: [
-                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices", "SMDRRating",
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices", "SMDRRating", "SMDRTickets", "SMDRPrint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -97,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRAgentTests",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime"],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRRating", "SMDRTickets"],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,5 @@
 import CUDev
+import SMDRConcurrency
 import Foundation
 
 #if canImport(Glibc)

@@ -111,7 +111,103 @@ public final class CallStore: @unchecked Sendable {
                     CREATE INDEX calls_account ON calls (account_code);
                     """)
         }
+        m.registerMigration("v3-print-queue") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE print_jobs (
+                        id INTEGER PRIMARY KEY,
+                        ticket_no INTEGER NOT NULL UNIQUE,
+                        call_row INTEGER REFERENCES calls(id),
+                        queue TEXT NOT NULL,
+                        layout TEXT NOT NULL,
+                        raw INTEGER NOT NULL,
+                        copy INTEGER NOT NULL DEFAULT 0,
+                        content BLOB NOT NULL,
+                        state TEXT NOT NULL,
+                        cups_job INTEGER,
+                        reason TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX print_jobs_state ON print_jobs (state, id);
+                    """)
+        }
         return m
+    }
+
+    /// A ticket in the print queue.
+    public struct PrintJob: Sendable, Equatable {
+        public enum State: String, Sendable { case queued, submitted, completed, failed }
+        public var id: Int64
+        public var ticketNumber: Int
+        public var callRow: Int64?
+        public var queue: String
+        public var layout: String
+        public var raw: Bool
+        public var copy: Bool
+        public var content: [UInt8]
+        public var state: State
+        public var cupsJob: Int32?
+        public var reason: String?
+    }
+
+    /// Queues a ticket under the next ticket number (gap-free: allocated in the same transaction
+    /// as the insert); `render` makes its bytes from that number.
+    @discardableResult
+    public func enqueueTicket(callRow: Int64?, queue: String, layout: String, raw: Bool, render: (_ number: Int, _ copy: Bool) -> [UInt8]) throws -> PrintJob {
+        try db.write { db in
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(ticket_no) FROM print_jobs") ?? 0) + 1
+            let copy = try callRow.map { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM print_jobs WHERE call_row = ?", arguments: [$0]) ?? 0 } ?? 0 > 0
+            let bytes = render(number, copy)
+            let now = Int64(Date().timeIntervalSince1970)
+            try db.execute(
+                sql: "INSERT INTO print_jobs (ticket_no, call_row, queue, layout, raw, copy, content, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                arguments: [number, callRow, queue, layout, raw, copy, Data(bytes), now, now])
+            return PrintJob(
+                id: db.lastInsertedRowID, ticketNumber: number, callRow: callRow, queue: queue, layout: layout, raw: raw, copy: copy, content: bytes,
+                state: .queued, cupsJob: nil, reason: nil)
+        }
+    }
+
+    static func printJob(_ r: Row) -> PrintJob {
+        PrintJob(
+            id: r["id"], ticketNumber: r["ticket_no"], callRow: r["call_row"], queue: r["queue"], layout: r["layout"], raw: r["raw"], copy: r["copy"],
+            content: [UInt8]((r["content"] as Data?) ?? Data()), state: PrintJob.State(rawValue: r["state"]) ?? .queued, cupsJob: r["cups_job"],
+            reason: r["reason"])
+    }
+
+    /// The oldest ticket not yet printed or given up: tickets print one at a time, in order.
+    public func nextPrintJob() throws -> PrintJob? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM print_jobs WHERE state IN ('queued', 'submitted') ORDER BY id LIMIT 1").map(CallStore.printJob)
+        }
+    }
+
+    public func printJobs(limit: Int = 100) throws -> [PrintJob] {
+        try db.read { db in try Row.fetchAll(db, sql: "SELECT * FROM print_jobs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(CallStore.printJob) }
+    }
+
+    public func printJob(id: Int64) throws -> PrintJob? {
+        try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM print_jobs WHERE id = ?", arguments: [id]).map(CallStore.printJob) }
+    }
+
+    public func updatePrintJob(id: Int64, state: PrintJob.State, cupsJob: Int32? = nil, reason: String? = nil) throws {
+        try db.write { db in
+            try db.execute(
+                sql: "UPDATE print_jobs SET state = ?, cups_job = COALESCE(?, cups_job), reason = ?, updated_at = ? WHERE id = ?",
+                arguments: [state.rawValue, cupsJob, reason, Int64(Date().timeIntervalSince1970), id])
+        }
+    }
+
+    /// A stored call's row by its row id, or by the PBX's call id (the latest with it).
+    public func callRow(_ key: String) throws -> (row: Int64, json: String)? {
+        try db.read { db in
+            if let id = Int64(key), let r = try Row.fetchOne(db, sql: "SELECT id, COALESCE(rated_json, record_json) FROM calls WHERE id = ?", arguments: [id]) {
+                return (r[0], r[1])
+            }
+            return try Row.fetchOne(db, sql: "SELECT id, COALESCE(rated_json, record_json) FROM calls WHERE call_id = ? ORDER BY id DESC LIMIT 1", arguments: [key])
+                .map { ($0[0], $0[1]) }
+        }
     }
 
     /// How a stored call was priced (filled by the rating side; money in millionths).

@@ -4,7 +4,7 @@ import SMDRRating
 /// Renders tickets as bytes. Pure: the same content gives the same bytes, tested as text.
 ///
 /// - `receipt`: ESC/POS for 80 mm (42 or 48 columns) and 58 mm (32 columns) printers: initialise,
-///   bold centred header, the lines, feed and cut. Sent raw.
+///   code page PC858, bold centred header, the lines, feed and cut. Sent raw.
 /// - `text`: plain text for office printers (CUPS filters it).
 /// - `listing`: one line per call under page headers, like the PBX's LISTING printout.
 ///
@@ -44,8 +44,11 @@ public struct TicketLayout: Sendable {
         guard let m else { return "-" }
         var s = m.string(places: decimals)
         if strings.decimalComma { s = s.replacingOccurrences(of: ".", with: ",") }
-        let symbol = ["EUR": "€", "GBP": "£", "USD": "$"][currency] ?? currency
-        return strings.currencyFirst ? symbol + s : s + " " + symbol
+        // The euro sign only where the output can carry it (the receipt's code page); CUPS's text
+        // filters take the Latin-1 range only, so text tickets write EUR.
+        let symbols = kind == .receipt ? ["EUR": "€", "GBP": "£", "USD": "$"] : ["GBP": "£", "USD": "$"]
+        let symbol = symbols[currency] ?? currency
+        return strings.currencyFirst ? symbol + (symbol.count > 1 ? " " : "") + s : s + " " + symbol
     }
 
     static func clock(_ s: Int?) -> String {
@@ -99,10 +102,10 @@ public struct TicketLayout: Sendable {
         if c.copy { header.append(centred("*** " + strings["copy"] + " ***")) }
         switch kind {
         case .receipt:
-            var b = TicketLayout.initialise + TicketLayout.centre + TicketLayout.boldOn
-            for h in header { b += Array(h.trimmingLeadingSpaces.utf8) + [0x0A] }
+            var b = TicketLayout.initialise + CodePage858.select + TicketLayout.centre + TicketLayout.boldOn
+            for h in header { b += CodePage858.encode(h.trimmingLeadingSpaces) + [0x0A] }
             b += TicketLayout.boldOff + TicketLayout.left
-            b += Array((rule + "\n" + lines(c).joined(separator: "\n") + "\n" + rule + "\n").utf8)
+            b += CodePage858.encode(rule + "\n" + lines(c).joined(separator: "\n") + "\n" + rule + "\n")
             return b + TicketLayout.feedAndCut
         case .text, .listing:
             return Array((header.joined(separator: "\n") + "\n" + rule + "\n" + lines(c).joined(separator: "\n") + "\n" + rule + "\n\n").utf8)

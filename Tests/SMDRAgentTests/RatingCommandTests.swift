@@ -32,39 +32,14 @@ struct RatingCommandTests {
     @Test func collectReportAndRerate() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-rate-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // A listener the agent connects to, as an OmniPCX Enterprise or Panasonic would offer.
-        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(server, 1)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
-        let port = UInt16(bigEndian: addr.sin_port)
         let data = dir.appendingPathComponent("data").path
-        let agent = Process()
-        agent.executableURL = Agent.binary
-        agent.currentDirectoryURL = Agent.repo
-        agent.arguments = [
-            "run", "--connect", "127.0.0.1:\(port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
-            "--tariff", "Samples/tariffs/france/tariff.yaml",
-        ]
-        agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try agent.run()
-        let conn = accept(server, nil, nil)
         // Two outgoing calls from 201 (mobile 100 s, fixed 61 s) and one from 202 (fixed 120 s), on a Wednesday morning.
-        let lines = [
-            "2026/11/04 09:12:00,00:01:40,4,201,O,0612345678,00612345678,,0,1000001,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
-            "2026/11/04 09:20:00,00:01:01,3,201,O,0142681234,00142681234,,0,1000002,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
-            "2026/11/04 10:00:00,00:02:00,3,202,O,0142681234,00142681234,,0,1000003,0,E202,Paul,T9001,Line 1.2,0,0\r\n",
-        ]
-        for l in lines { _ = Array(l.utf8).withUnsafeBytes { send(conn, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
-        usleep(1_000_000)
-        kill(agent.processIdentifier, SIGTERM)
-        agent.waitUntilExit()
-        close(conn)
-        close(server)
+        try collectRatedCalls(
+            [
+                "2026/11/04 09:12:00,00:01:40,4,201,O,0612345678,00612345678,,0,1000001,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
+                "2026/11/04 09:20:00,00:01:01,3,201,O,0142681234,00142681234,,0,1000002,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
+                "2026/11/04 10:00:00,00:02:00,3,202,O,0142681234,00142681234,,0,1000003,0,E202,Paul,T9001,Line 1.2,0,0\r\n",
+            ], dataDir: data)
         // 201: mobile 0.15 × 100/60 = 0.25; fixed 0.09 + 0.028 × 61/60 = 0.1185 → 0.12. 202: 0.09 + 0.056 = 0.146 → 0.15.
         let report = try Agent.run(["report", "--data-dir", data, "--from", "2026-11-01", "--to", "2026-11-30", "--timezone", "Europe/Paris", "--csv"])
         #expect(report.status == 0, "\(report.stderr)")
@@ -134,4 +109,34 @@ struct SampleTariffTests {
         #expect(r.records[2]["account_unknown"] as? Bool == true)
         #expect(r.records[2]["cost"] as? String != nil)
     }
+}
+
+/// Runs the agent binary with the French sample tariff, feeds it Avaya lines over TCP (it connects
+/// to a loopback "PBX"), and stops it: `dataDir` then holds the rated calls.
+func collectRatedCalls(_ lines: [String], dataDir data: String) throws {
+    let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    listen(server, 1)
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
+    let port = UInt16(bigEndian: addr.sin_port)
+    let agent = Process()
+    agent.executableURL = Agent.binary
+    agent.currentDirectoryURL = Agent.repo
+    agent.arguments = [
+        "run", "--connect", "127.0.0.1:\(port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
+        "--tariff", "Samples/tariffs/france/tariff.yaml",
+    ]
+    agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try agent.run()
+    let conn = accept(server, nil, nil)
+    for l in lines { _ = Array(l.utf8).withUnsafeBytes { send(conn, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    usleep(1_000_000)
+    kill(agent.processIdentifier, SIGTERM)
+    agent.waitUntilExit()
+    close(conn)
+    close(server)
 }

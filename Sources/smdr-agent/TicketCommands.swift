@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import SMDRPrint
+import SMDRRating
+import SMDRStore
+import SMDRTickets
+
+/// Options every ticket-printing command shares.
+struct TicketOptions: ParsableArguments {
+    @Option(help: "Data directory of the agent.")
+    var dataDir: String = "data"
+    @Option(help: "CUPS queue to print on (default: the default destination).")
+    var printer: String?
+    @Option(help: "receipt (ESC/POS, raw), text (CUPS filters it) or listing.")
+    var layout: TicketLayout.Kind = .receipt
+    @Option(help: "Characters per line: 42 or 48 on 80 mm paper, 32 on 58 mm.")
+    var columns: Int = 42
+    @Option(help: "fr, en, or a strings file (key = text lines).")
+    var language: String = "fr"
+    @Option(help: "Company name printed at the top.")
+    var company: String = ""
+    @Option(help: "Business codes (YAML or CSV): how many digits to mask per client.")
+    var accounts: String?
+
+    func strings() throws -> TicketStrings {
+        if let s = TicketStrings.builtIn(language) { return s }
+        guard let text = try? String(contentsOfFile: language, encoding: .utf8) else {
+            throw ValidationError("--language: '\(language)' is neither fr, en nor a readable strings file")
+        }
+        return TicketStrings.parse(text)
+    }
+
+    var ticketLayout: TicketLayout { get throws { TicketLayout(kind: layout, columns: columns, strings: try strings()) } }
+
+    func store() throws -> CallStore {
+        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path): is --data-dir the agent's?") }
+        return try CallStore(path: path)
+    }
+
+    func queue(_ cups: Cups) async throws -> String {
+        if let printer { return printer }
+        guard let d = await cups.destinations().first(where: \.isDefault) else {
+            throw ValidationError("no default printer: name one with --printer (smdr-agent printers lists them)")
+        }
+        return d.name
+    }
+}
+
+extension TicketLayout.Kind: ExpressibleByArgument {}
+
+struct TicketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket",
+        abstract: "Print the taxation ticket of a stored call (a reprint is marked as a copy).",
+        discussion: "CALL is the call's row number (calls --json shows it as call_row in the store) or the PBX's call id."
+    )
+
+    @Argument(help: "The stored call: row number or PBX call id.")
+    var call: String
+    @OptionGroup var options: TicketOptions
+    @Flag(help: "Print the ticket here instead of sending it.")
+    var preview = false
+    @Option(help: "Seconds to wait for the printer before leaving the ticket queued.")
+    var wait: Double = 10
+
+    func run() async throws {
+        let store = try options.store()
+        guard let (row, json) = try store.callRow(call) else { throw ValidationError("no stored call '\(call)'") }
+        let book = try loadAccounts(options.accounts)
+        let layout = try options.ticketLayout
+        let code = CallRecordAccount.code(json)
+        let mask = book?.account(code)?.maskDigits ?? 0
+        func render(_ number: Int, _ copy: Bool) -> [UInt8] {
+            guard let content = TicketContent(ratedJSON: json, company: options.company, number: number, copy: copy, maskDigits: mask) else { return [] }
+            return layout.kind == .listing ? layout.listing([content], company: options.company) : layout.render(content)
+        }
+        if preview {
+            var out = OutputStream(fd: 1)
+            // ESC/POS commands shown as text: the rest is what the paper shows.
+            out.write(String(decoding: render(0, false).filter { $0 >= 0x20 || $0 == 0x0A }, as: UTF8.self))
+            out.flush()
+            return
+        }
+        let cups = Cups()
+        let queue = try await options.queue(cups)
+        let job = try store.enqueueTicket(callRow: row, queue: queue, layout: layout.kind.rawValue, raw: layout.kind == .receipt, render: render)
+        let spooler = PrintSpooler(store: store, cups: cups)
+        let until = Date().addingTimeInterval(wait)
+        while Date() < until {
+            _ = await spooler.step()
+            if let j = try store.printJob(id: job.id), j.state == .completed || j.state == .failed {
+                print("ticket \(j.ticketNumber)\(j.copy ? " (copy)" : "") \(j.state.rawValue) on \(queue)\(j.reason.map { ": \($0)" } ?? "")")
+                if j.state == .failed { throw ExitCode(1) }
+                return
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        print("ticket \(job.ticketNumber) queued for \(queue): the printer has not taken it yet; the running agent prints it when the printer is back")
+    }
+}
+
+enum CallRecordAccount {
+    static func code(_ json: String) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["account_code"] as? String
+    }
+}
+
+struct PrintersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "printers", abstract: "List CUPS destinations and their state.")
+
+    func run() async throws {
+        let dests = await Cups().destinations()
+        if dests.isEmpty { print("no printers: add one with lpadmin (see Hardware/receipt-printer.md)") }
+        for d in dests {
+            print("\(d.name)\(d.isDefault ? " (default)" : "")  \(d.stateName)  \(d.deviceURI ?? "")\(d.message.map { "  \($0)" } ?? "")")
+        }
+    }
+}
+
+struct PrintQueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-queue", abstract: "Show the ticket print queue; retry failed tickets; print what is waiting.")
+
+    @Option(help: "Data directory of the agent.")
+    var dataDir: String = "data"
+    @Option(help: "Queue a failed ticket again (its queue id).")
+    var retry: [Int64] = []
+    @Option(help: "Print what is waiting for up to this many seconds, then show the queue.")
+    var run: Double?
+
+    func run() async throws {
+        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path)") }
+        let store = try CallStore(path: path)
+        for id in retry { try store.updatePrintJob(id: id, state: .queued, reason: nil) }
+        if let seconds = run {
+            let spooler = PrintSpooler(store: store, cups: Cups())
+            let until = Date().addingTimeInterval(seconds)
+            while Date() < until, (try store.nextPrintJob()) != nil {
+                if case .completed = await spooler.step() { continue }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+        }
+        for j in try store.printJobs().reversed() {
+            print("\(j.id)\tticket \(j.ticketNumber)\(j.copy ? " (copy)" : "")\t\(j.queue)\t\(j.layout)\t\(j.state.rawValue)\(j.cupsJob.map { "\tcups job \($0)" } ?? "")\(j.reason.map { "\t\($0)" } ?? "")")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import SMDRCore
+import SMDRTickets
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Printing through a real private cupsd, to a raw AppSocket queue whose "printer" keeps the bytes.
+struct PrintingTests {
+    let calls = (0..<5).map { k in
+        "2026/11/04 09:\(10 + k):00,00:0\(k + 1):05,3,201,O,014268123\(k),0014268123\(k),,0,100000\(k + 1),0,E201,Marie,T9001,Line 1.1,0,0\r\n"
+    }
+
+    func rig(_ name: String) throws -> (cups: PrivateCups, printer: FakeReceiptPrinter, data: String) {
+        let cups = try PrivateCups()
+        let printer = try FakeReceiptPrinter()
+        try cups.addRawQueue("receipt", port: printer.port)
+        let data = cups.dir.appendingPathComponent("data-\(name)").path
+        try collectRatedCalls(calls, dataDir: data)
+        return (cups, printer, data)
+    }
+
+    /// The bytes the layout makes for a stored call's ticket.
+    func expectedTicket(_ data: String, row: Int, number: Int, copy: Bool = false) throws -> [UInt8] {
+        let lines = try Agent.run(["calls", "--data-dir", data, "--json"]).stdout.split(separator: "\n").map(String.init)
+        let content = try #require(TicketContent(ratedJSON: lines[row - 1], company: "ACME SA", number: number, copy: copy))
+        return TicketLayout(kind: .receipt, columns: 42, strings: .french).render(content)
+    }
+
+    @Test func aTicketArrivesByteForByte() throws {
+        let (cups, printer, data) = try rig("bytes")
+        printer.switchOn()
+        let r = try cups.agent(["ticket", "1", "--data-dir", data, "--printer", "receipt", "--company", "ACME SA"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("ticket 1 completed"))
+        let expected = try expectedTicket(data, row: 1, number: 1)
+        #expect(printer.waitFor(count: expected.count, timeout: 10))
+        #expect(printer.bytes == expected)
+        // A reprint is a copy, under the next ticket number.
+        let again = try cups.agent(["ticket", "1", "--data-dir", data, "--printer", "receipt", "--company", "ACME SA"])
+        #expect(again.stdout.contains("ticket 2 (copy) completed"), "\(again.stdout)")
+        let copy = try expectedTicket(data, row: 1, number: 2, copy: true)
+        #expect(printer.waitFor(count: expected.count + copy.count, timeout: 10))
+        #expect(printer.bytes == expected + copy)
+        _ = cups
+    }
+
+    /// With the printer off, tickets wait; when it is back they all arrive, once each, in order.
+    @Test func ticketsWaitForThePrinterAndArriveInOrder() throws {
+        let (cups, printer, data) = try rig("wait")
+        for row in 1...3 {
+            let r = try cups.agent(["ticket", String(row), "--data-dir", data, "--printer", "receipt", "--company", "ACME SA", "--wait", "0.3"])
+            #expect(r.stdout.contains("queued"), "\(r.stdout) \(r.stderr)")
+        }
+        #expect(printer.bytes.isEmpty)
+        let queue = try cups.agent(["print-queue", "--data-dir", data]).stdout
+        #expect(queue.contains("submitted") && queue.contains("queued"), "\(queue)")
+        printer.switchOn()
+        let run = try cups.agent(["print-queue", "--data-dir", data, "--run", "30"])
+        let expected = try (1...3).flatMap { try expectedTicket(data, row: $0, number: $0) }
+        #expect(printer.waitFor(count: expected.count, timeout: 10))
+        #expect(printer.bytes == expected, "tickets 1, 2, 3 once each, in order")
+        #expect(run.stdout.components(separatedBy: "completed").count - 1 == 3, "\(run.stdout)")
+    }
+
+    /// The spooler killed with SIGKILL while a ticket is with CUPS, then restarted: nothing prints twice.
+    @Test func aKilledSpoolerPrintsNothingTwice() throws {
+        let (cups, printer, data) = try rig("kill")
+        for row in 1...5 {
+            _ = try cups.agent(["ticket", String(row), "--data-dir", data, "--printer", "receipt", "--company", "ACME SA", "--wait", "0"])
+        }
+        // The spooler hands ticket 1 to CUPS (the printer is off, so it stays there) and is killed.
+        let p = Process()
+        p.executableURL = Agent.binary
+        p.arguments = ["print-queue", "--data-dir", data, "--run", "60"]
+        p.environment = cups.environment
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        usleep(1_500_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        printer.switchOn()
+        _ = try cups.agent(["print-queue", "--data-dir", data, "--run", "30"])
+        let expected = try (1...5).flatMap { try expectedTicket(data, row: $0, number: $0) }
+        #expect(printer.waitFor(count: expected.count, timeout: 15))
+        usleep(500_000)
+        #expect(printer.bytes == expected, "each ticket once, in order (got \(printer.bytes.count) bytes, expected \(expected.count))")
+    }
+
+    @Test func aTextQueueGetsTheTextTicket() throws {
+        let cups = try PrivateCups()
+        let file = try cups.addTextQueue("office")
+        let data = cups.dir.appendingPathComponent("data-text").path
+        try collectRatedCalls(Array(calls.prefix(1)), dataDir: data)
+        let r = try cups.agent(["ticket", "1", "--data-dir", data, "--printer", "office", "--layout", "text", "--language", "en", "--company", "ACME SA"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let until = Date().addingTimeInterval(10)
+        var text = ""
+        while Date() < until {
+            text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            if text.contains("Total incl. VAT") { break }
+            usleep(100_000)
+        }
+        #expect(text.contains("CALL CHARGE TICKET") && text.contains("Total incl. VAT"), "\(text)")
+    }
+
+    @Test func printersListsTheDestinations() throws {
+        let cups = try PrivateCups()
+        let printer = try FakeReceiptPrinter()
+        try cups.addRawQueue("receipt", port: printer.port)
+        let r = try cups.agent(["printers"])
+        #expect(r.stdout.contains("receipt") && r.stdout.contains("socket://127.0.0.1:\(printer.port)"), "\(r.stdout)")
+    }
+}
