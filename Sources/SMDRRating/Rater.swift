@@ -29,6 +29,26 @@ public struct Rating: Sendable, Equatable {
     public var decimals: Int
     /// International form of the number rated.
     public var e164: String?
+
+    public init(
+        status: Status, reason: String?, cost: Money, vat: Money, costInclVAT: Money, units: Int?, unitsSource: String?, destination: String?,
+        prefix: String?, band: String?, tariffVersion: String?, currency: String, decimals: Int, e164: String?
+    ) {
+        self.status = status
+        self.reason = reason
+        self.cost = cost
+        self.vat = vat
+        self.costInclVAT = costInclVAT
+        self.units = units
+        self.unitsSource = unitsSource
+        self.destination = destination
+        self.prefix = prefix
+        self.band = band
+        self.tariffVersion = tariffVersion
+        self.currency = currency
+        self.decimals = decimals
+        self.e164 = e164
+    }
 }
 
 /// Prices calls with a tariff. Pure: no I/O, safe to use from one thread at a time (it is a value).

@@ -52,6 +52,9 @@ public final class Agent: @unchecked Sendable {
         ingester.retention.maxBytes = maxBytes
     }
 
+    /// Queues the tickets calls print by themselves, with the calls.
+    public func printTickets(with f: @escaping @Sendable (CallRecord) -> CallStore.TicketRequest?) { ingester.ticket = f }
+
     /// Rates every call as it is stored.
     public func rateCalls(with f: @escaping @Sendable (CallRecord) -> CallStore.StoredRating?) { ingester.rate = f }
 

@@ -27,8 +27,23 @@ public struct AgentConfig: Sendable {
     /// Tariff and business codes for rating as calls arrive.
     public var tariff: String?
     public var accounts: String?
+    /// Automatic taxation tickets (printer, layout, policy).
+    public var tickets: Tickets?
+
+    public struct Tickets: Decodable, Sendable {
+        public var printer: String
+        public var layout: String?
+        public var columns: Int?
+        public var language: String?
+        public var company: String?
+        /// `none`, `all`, `external`, `cost>1.00`, `duration>300`, `prefixes:00,089`.
+        public var `default`: String?
+        public var stations: [String: String]?
+        public var accounts: [String]?
+    }
 
     struct File: Decodable {
+        var tickets: Tickets?
         var data_dir: String?
         var timezone: String?
         var tariff: String?
@@ -102,7 +117,8 @@ public struct AgentConfig: Sendable {
             }
             sources.append(SourceConfig(id: id, kind: kind, format: e.format, quietAfterSeconds: e.quiet_after))
         }
-        return AgentConfig(dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts)
+        return AgentConfig(
+            dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts, tickets: raw.tickets)
     }
 
     /// `HOST:PORT`, `[v6]:PORT` or `:PORT`.

@@ -35,6 +35,8 @@ final class Ingester: @unchecked Sendable {
     var sources: [Source] = []
     /// Prices each record as it arrives (nil: calls are stored unrated).
     var rate: (@Sendable (CallRecord) -> CallStore.StoredRating?)?
+    /// The ticket a record prints by itself, queued in the same transaction (nil: none).
+    var ticket: (@Sendable (CallRecord) -> CallStore.TicketRequest?)?
     /// Called after each commit with the number of new rows (for tests and metrics).
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
@@ -155,7 +157,9 @@ final class Ingester: @unchecked Sendable {
         let checkpoint = point.map { CallStore.Checkpoint(offset: $0.offset, line: $0.line, format: s.parser.format?.id) }
         do {
             let ratings = rate.map { f in records.map(f) }
-            let n = try store.commit(source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings)
+            let tickets = ticket.map { f in records.map(f) }
+            let n = try store.commit(
+                source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets)
             if let checkpoint { s.checkpoint = checkpoint }
             for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
             onCommit?(s.config.id, n)

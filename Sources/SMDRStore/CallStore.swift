@@ -151,11 +151,30 @@ public final class CallStore: @unchecked Sendable {
         public var reason: String?
     }
 
+    /// A ticket to queue with a call as it is stored.
+    public struct TicketRequest: Sendable {
+        public var queue: String
+        public var layout: String
+        public var raw: Bool
+        public var render: @Sendable (_ number: Int, _ copy: Bool) -> [UInt8]
+
+        public init(queue: String, layout: String, raw: Bool, render: @escaping @Sendable (_ number: Int, _ copy: Bool) -> [UInt8]) {
+            self.queue = queue
+            self.layout = layout
+            self.raw = raw
+            self.render = render
+        }
+    }
+
     /// Queues a ticket under the next ticket number (gap-free: allocated in the same transaction
     /// as the insert); `render` makes its bytes from that number.
     @discardableResult
     public func enqueueTicket(callRow: Int64?, queue: String, layout: String, raw: Bool, render: (_ number: Int, _ copy: Bool) -> [UInt8]) throws -> PrintJob {
-        try db.write { db in
+        try db.write { db in try CallStore.insertPrintJob(db, callRow: callRow, queue: queue, layout: layout, raw: raw, render: render) }
+    }
+
+    static func insertPrintJob(_ db: Database, callRow: Int64?, queue: String, layout: String, raw: Bool, render: (_ number: Int, _ copy: Bool) -> [UInt8]) throws -> PrintJob {
+        do {
             let number = (try Int.fetchOne(db, sql: "SELECT MAX(ticket_no) FROM print_jobs") ?? 0) + 1
             let copy = try callRow.map { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM print_jobs WHERE call_row = ?", arguments: [$0]) ?? 0 } ?? 0 > 0
             let bytes = render(number, copy)
@@ -272,7 +291,8 @@ public final class CallStore: @unchecked Sendable {
     /// (records already stored are not inserted again).
     @discardableResult
     public func commit(
-        source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil
+        source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil,
+        tickets: [TicketRequest?]? = nil
     ) throws -> Int {
         try db.write { db in
             var inserted = 0
@@ -296,8 +316,13 @@ public final class CallStore: @unchecked Sendable {
                 ])
                 let added = db.changesCount
                 inserted += added
+                let row = db.lastInsertedRowID
                 if added > 0, let ratings, k < ratings.count, let g = ratings[k] {
-                    try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [db.lastInsertedRowID]))
+                    try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [row]))
+                }
+                // The call's automatic ticket, in the same transaction: never lost, never twice.
+                if added > 0, let tickets, k < tickets.count, let t = tickets[k] {
+                    _ = try CallStore.insertPrintJob(db, callRow: row, queue: t.queue, layout: t.layout, raw: t.raw, render: t.render)
                 }
             }
             let quarantine = try db.cachedStatement(

@@ -3,7 +3,10 @@ import Dispatch
 import Foundation
 import SMDRCore
 import SMDRDevices
+import SMDRPrint
 import SMDRRating
+import SMDRStore
+import SMDRTickets
 import SMDRRuntime
 import SMDRSerial
 
@@ -42,6 +45,22 @@ struct RunCommand: ParsableCommand {
     var tariff: String?
     @Option(help: "Business codes (YAML or CSV) for rated calls.")
     var accounts: String?
+    @Option(help: "CUPS queue for automatic taxation tickets (needs --tariff).")
+    var printTo: String?
+    @Option(help: "Which calls print: none, all, external, cost>1.00, duration>300, prefixes:00,089.")
+    var ticketPolicy: String = "external"
+    @Option(help: "A station's own rule, EXT=RULE (repeatable).")
+    var ticketStation: [String] = []
+    @Option(help: "A business code whose calls always print (repeatable).")
+    var ticketAccount: [String] = []
+    @Option(help: "receipt, text or listing.")
+    var ticketLayout: String = "receipt"
+    @Option(help: "Characters per line of a receipt (42/48 on 80 mm, 32 on 58 mm).")
+    var ticketColumns: Int = 42
+    @Option(help: "fr, en, or a strings file.")
+    var ticketLanguage: String = "fr"
+    @Option(help: "Company name on tickets.")
+    var company: String = ""
     @Flag(help: "Replay a sample capture through a pty into the agent, to watch calls arrive.")
     var demo = false
 
@@ -50,6 +69,7 @@ struct RunCommand: ParsableCommand {
         var sources: [SourceConfig] = []
         var configTariff: String?
         var configAccounts: String?
+        var configTickets: AgentConfig.Tickets?
         var dir = dataDir
         var zoneName = timezone
         if let config {
@@ -60,6 +80,7 @@ struct RunCommand: ParsableCommand {
                 zoneName = zoneName ?? c.timeZone
                 configTariff = c.tariff
                 configAccounts = c.accounts
+                configTickets = c.tickets
             } catch let e as ConfigError {
                 throw ValidationError(e.description)
             }
@@ -108,17 +129,53 @@ struct RunCommand: ParsableCommand {
         let udev = UDev()
         let agent = try Agent(
             sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
+        var spooler: Task<Void, Never>?
+        let stopSpooler = StopFlag()
         if let tariff = tariff ?? configTariff {
             let rater = Rater(tariff: try loadTariff(tariff))
             let book = try loadAccounts(accounts ?? configAccounts)
             agent.rateCalls { storedRating($0, rater: rater, book: book) }
             Log.info("rating with \(rater.tariff.name)")
+            if let printer = printTo ?? configTickets?.printer {
+                let t = configTickets
+                var stations: [String: TicketPolicy.Rule] = [:]
+                for (ext, text) in t?.stations ?? [:] {
+                    guard let r = TicketPolicy.rule(text) else { throw ValidationError("tickets.stations.\(ext): unknown rule '\(text)'") }
+                    stations[ext] = r
+                }
+                for pair in ticketStation {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, let r = TicketPolicy.rule(parts[1]) else { throw ValidationError("--ticket-station expects EXT=RULE, got '\(pair)'") }
+                    stations[parts[0]] = r
+                }
+                let ruleText = t?.default ?? ticketPolicy
+                guard let rule = TicketPolicy.rule(ruleText) else { throw ValidationError("unknown ticket rule '\(ruleText)'") }
+                let policy = TicketPolicy(defaultRule: rule, stations: stations, accounts: Set(ticketAccount + (t?.accounts ?? [])))
+                guard let kind = TicketLayout.Kind(rawValue: t?.layout ?? ticketLayout) else { throw ValidationError("unknown ticket layout") }
+                let language = t?.language ?? ticketLanguage
+                let strings = try TicketStrings.builtIn(language) ?? TicketStrings.parse(String(contentsOfFile: language, encoding: .utf8))
+                let layout = TicketLayout(kind: kind, columns: t?.columns ?? ticketColumns, strings: strings)
+                let companyName = t?.company ?? company
+                agent.printTickets { r in
+                    let rating = rater.rate(r)
+                    guard policy.shouldPrint(r, rating: rating) else { return nil }
+                    let account = book?.account(r.accountCode)
+                    return CallStore.TicketRequest(queue: printer, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
+                        layout.render(TicketContent(call: r, rating: rating, account: account, company: companyName, number: number, copy: copy))
+                    }
+                }
+                let printSpooler = PrintSpooler(store: agent.store, cups: Cups())
+                spooler = Task.detached { await printSpooler.run { stopSpooler.isSet } }
+                Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")
+            }
         }
         try agent.start()
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
         SignalWait.untilTerminated()
         Log.info("stopping: flushing journal and store")
         agent.stop()
+        stopSpooler.set()
+        if let spooler { UDev.blocking { await spooler.value } }
         _ = demoPTY
         Log.info("stopped")
     }
@@ -145,3 +202,19 @@ enum SignalWait {
     }
 }
 
+
+/// A flag one thread sets and another reads.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+}

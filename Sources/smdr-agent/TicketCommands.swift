@@ -147,3 +147,34 @@ struct PrintQueueCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct PrintTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-test", abstract: "Print a sample ticket, to check a printer's queue, paper width, code page and cutter.")
+
+    @OptionGroup var options: TicketOptions
+
+    func run() async throws {
+        let layout = try options.ticketLayout
+        let zone = ZoneClock(timeZone: .current)
+        let sample = TicketContent(
+            company: options.company.isEmpty ? "smdr-agent" : options.company, number: 0, station: "201", userName: "Test Éloïse",
+            transferredBy: "Accueil", start: zone.zoned(utc: Int64(Date().timeIntervalSince1970)), durationSeconds: 125, direction: .outgoing,
+            dialled: "0142681234", units: 3, cost: Money("0.36"), vat: Money("0.07"), total: Money("0.43"), currency: "EUR", accountCode: "4711",
+            client: "Client test")
+        let bytes = layout.kind == .listing ? layout.listing([sample], company: sample.company) : layout.render(sample)
+        let cups = Cups()
+        let queue = try await options.queue(cups)
+        let job = try await cups.submit(queue: queue, title: "smdr-agent test print", bytes: bytes, raw: layout.kind == .receipt)
+        for _ in 0..<100 {
+            if let j = await cups.jobs(queue: queue).first(where: { $0.id == job }), j.finished {
+                print("test ticket \(j.state) on \(queue) (\(layout.kind.rawValue), \(layout.columns) columns)")
+                return
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        print("test ticket sent to \(queue) as job \(job); the printer has not finished it yet (smdr-agent printers shows its state)")
+    }
+}
+
+import SMDRCore
