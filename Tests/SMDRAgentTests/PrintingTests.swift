@@ -123,32 +123,25 @@ struct AutomaticTicketTests {
         let printer = try FakeReceiptPrinter()
         try cups.addRawQueue("receipt", port: printer.port)
         printer.switchOn()
-        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(server, 1)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
+        let pbx = try LoopbackPBX()
         let data = cups.dir.appendingPathComponent("data").path
         let agent = Process()
         agent.executableURL = Agent.binary
         agent.currentDirectoryURL = Agent.repo
         agent.environment = cups.environment
         agent.arguments = [
-            "run", "--connect", "127.0.0.1:\(UInt16(bigEndian: addr.sin_port))", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
+            "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
             "--tariff", "Samples/tariffs/france/tariff.yaml", "--print-to", "receipt", "--ticket-policy", "external", "--company", "ACME SA",
         ]
         agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try agent.run()
-        let conn = accept(server, nil, nil)
+        pbx.accept()
         let lines = [
             "2026/11/04 09:12:00,00:01:40,4,201,O,0612345678,00612345678,,0,1000001,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
             "2026/11/04 09:14:00,00:00:40,4,0145678900,I,201,201,,0,1000002,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
             "2026/11/04 09:20:00,00:01:01,3,202,O,0142681234,00142681234,,0,1000003,0,E202,Paul,T9001,Line 1.2,0,0\r\n",
         ]
-        for l in lines { _ = Array(l.utf8).withUnsafeBytes { send(conn, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        pbx.send(lines)
         let start: [UInt8] = [0x1B, 0x40, 0x1B, 0x74, 19]
         func tickets() -> Int {
             let b = printer.bytes
@@ -160,8 +153,6 @@ struct AutomaticTicketTests {
         usleep(1_000_000)
         kill(agent.processIdentifier, SIGTERM)
         agent.waitUntilExit()
-        close(conn)
-        close(server)
         #expect(tickets() == 2, "two outgoing calls, two tickets")
         let text = String(decoding: printer.bytes.map { $0 >= 0x80 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
         #expect(text.contains("0612345678") && text.contains("0142681234") && !text.contains("0145678900"))

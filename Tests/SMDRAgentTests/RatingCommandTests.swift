@@ -114,29 +114,50 @@ struct SampleTariffTests {
 /// Runs the agent binary with the French sample tariff, feeds it Avaya lines over TCP (it connects
 /// to a loopback "PBX"), and stops it: `dataDir` then holds the rated calls.
 func collectRatedCalls(_ lines: [String], dataDir data: String) throws {
-    let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    listen(server, 1)
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
-    let port = UInt16(bigEndian: addr.sin_port)
+    let pbx = try LoopbackPBX()
     let agent = Process()
     agent.executableURL = Agent.binary
     agent.currentDirectoryURL = Agent.repo
     agent.arguments = [
-        "run", "--connect", "127.0.0.1:\(port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
+        "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
         "--tariff", "Samples/tariffs/france/tariff.yaml",
     ]
     agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
     try agent.run()
-    let conn = accept(server, nil, nil)
-    for l in lines { _ = Array(l.utf8).withUnsafeBytes { send(conn, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    pbx.accept()
+    pbx.send(lines)
     usleep(1_000_000)
     kill(agent.processIdentifier, SIGTERM)
     agent.waitUntilExit()
-    close(conn)
-    close(server)
+}
+
+/// A PBX on a loopback port that the agent connects to (`run --connect`).
+final class LoopbackPBX {
+    let listener: Int32
+    let port: Int
+    var connection: Int32 = -1
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        Glibc.listen(listener, 1)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        self.listener = listener
+        self.port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit {
+        if connection >= 0 { close(connection) }
+        close(listener)
+    }
+
+    func accept() { connection = Glibc.accept(listener, nil, nil) }
+
+    func send(_ lines: [String]) {
+        for l in lines { _ = Array(l.utf8).withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    }
 }
