@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "SMDRDevices", dependencies: ["CUDev", "SMDRConcurrency"], swiftSettings: strict),
         // Rating: tariffs, rate decks, metering units, exact money. Pure, like the core.
         .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Whole calls: legs across transfers, duration limits. Pure.
+        .target(name: "SMDRCalls", dependencies: ["SMDRCore"], swiftSettings: strict),
         // Taxation tickets: content, layouts (ESC/POS receipt, text, listing), languages. Pure.
         .target(name: "SMDRTickets", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
         // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
@@ -99,6 +101,11 @@ let package = Package(
         .testTarget(
             name: "SMDRTicketTests",
             dependencies: ["SMDRCore", "SMDRRating", "SMDRTickets"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SMDRCallsTests",
+            dependencies: ["SMDRCore", "SMDRCalls"],
             swiftSettings: strict
         ),
         .testTarget(
