@@ -11,8 +11,9 @@ import SMDRCore
 /// | alcatel-oxe | one ticket: acting extension, initial dialled number, redirect indicator | at once |
 /// | panasonic, alcatel-oxo, nec-sl, samsung-officeserv, others | records on the same trunk with the same external number, each starting no later than `joinSeconds` after the previous ended; `TR`/`PTRS`/`X`/`T`-flagged records are transfers, `EXTnnn` intercom lines of the transferring party in between are consultations | `quietSeconds` after the last leg ended (configurable, per format) with nothing joining it |
 ///
-/// Feed records in the order the PBX printed them; `advance(to:)` with the current time closes
-/// calls whose quiet period has passed.
+/// Feed records in the order the PBX printed them, each with the time it was received;
+/// `advance(to:)` with the current time closes calls whose quiet period has passed since their
+/// last record came in (the agent's clock, so a replayed or delayed capture behaves the same).
 public struct CallAssembler: Sendable {
     /// How long after a leg's end a call with no continuation marker may still get a leg.
     public var quietSeconds: Int64
@@ -21,7 +22,8 @@ public struct CallAssembler: Sendable {
     private var open: [Open] = []
     /// Intercom lines (consultations) whose maker is not yet a party of an open call: the PBX
     /// prints them before the transfer record of the party who made them.
-    private var consultations: [CallRecord] = []
+    private var consultations: [(record: CallRecord, seen: Int64)] = []
+    private var receivedAt: Int64 = 0
     private var counter = 0
 
     struct Open: Sendable {
@@ -30,6 +32,8 @@ public struct CallAssembler: Sendable {
         var number: String?
         var lastEnd: Int64
         var marker: Bool
+        /// When its last record was received.
+        var lastSeen: Int64
     }
 
     public init(quietSeconds: Int64 = 120, joinSeconds: Int64 = 90) {
@@ -37,8 +41,10 @@ public struct CallAssembler: Sendable {
         self.joinSeconds = joinSeconds
     }
 
-    /// Adds a record; returns the calls it completes.
-    public mutating func add(_ r: CallRecord) -> [AssembledCall] {
+    /// Adds a record received at `received` (epoch seconds; default: its own end time); returns
+    /// the calls it completes.
+    public mutating func add(_ r: CallRecord, receivedAt received: Int64? = nil) -> [AssembledCall] {
+        receivedAt = received ?? CallAssembler.end(r)
         switch r.format {
         case "avaya-ipo": return addByCallID(r)
         case "nortel-meridian": return addNortel(r)
@@ -50,11 +56,11 @@ public struct CallAssembler: Sendable {
     /// Calls whose quiet period has passed by `now` (epoch seconds): complete.
     public mutating func advance(to now: Int64) -> [AssembledCall] {
         var done: [AssembledCall] = []
-        let expired = consultations.filter { now - CallAssembler.end($0) >= quietSeconds }
-        consultations.removeAll { now - CallAssembler.end($0) >= quietSeconds }
-        for c in expired { done.append(AssembledCall(key: nextKey(), legs: [CallAssembler.leg(c, .first)])) }
+        let expired = consultations.filter { now - $0.seen >= quietSeconds }
+        consultations.removeAll { now - $0.seen >= quietSeconds }
+        for c in expired { done.append(AssembledCall(key: nextKey(), legs: [CallAssembler.leg(c.record, .first)])) }
         open.removeAll { o in
-            if !o.marker && now - o.lastEnd >= quietSeconds {
+            if !o.marker && now - o.lastSeen >= quietSeconds {
                 done.append(o.call)
                 return true
             }
@@ -66,7 +72,7 @@ public struct CallAssembler: Sendable {
     /// Everything still open (end of input).
     public mutating func flush() -> [AssembledCall] {
         var out = open.map(\.call)
-        for c in consultations { out.append(AssembledCall(key: nextKey(), legs: [CallAssembler.leg(c, .first)])) }
+        for c in consultations { out.append(AssembledCall(key: nextKey(), legs: [CallAssembler.leg(c.record, .first)])) }
         open = []
         consultations = []
         return out
@@ -75,9 +81,9 @@ public struct CallAssembler: Sendable {
     /// The held consultations made by `party`, in order, as legs (taken out of the holding list).
     mutating func takeConsultations(by party: String?) -> [AssembledCall.Leg] {
         guard let party else { return [] }
-        let mine = consultations.filter { $0.extension_ == party }
-        consultations.removeAll { $0.extension_ == party }
-        return mine.map { CallAssembler.leg($0, .consultation) }
+        let mine = consultations.filter { $0.record.extension_ == party }
+        consultations.removeAll { $0.record.extension_ == party }
+        return mine.map { CallAssembler.leg($0.record, .consultation) }
     }
 
     static func leg(_ r: CallRecord, _ role: AssembledCall.Leg.Role) -> AssembledCall.Leg {
@@ -104,7 +110,7 @@ public struct CallAssembler: Sendable {
         }
         let call = AssembledCall(key: key, legs: [CallAssembler.leg(r, .first)])
         if !r.continuation { return [call] }
-        open.append(Open(call: call, trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: true))
+        open.append(Open(call: call, trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: true, lastSeen: receivedAt))
         return []
     }
 
@@ -113,7 +119,7 @@ public struct CallAssembler: Sendable {
     mutating func addNortel(_ r: CallRecord) -> [AssembledCall] {
         guard case .string(let type)? = r.extra("record_type"), ["S", "X", "E"].contains(type) else { return [single(r)] }
         if type == "S" {
-            open.append(Open(call: AssembledCall(key: nextKey(), legs: [CallAssembler.leg(r, .first)]), trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: true))
+            open.append(Open(call: AssembledCall(key: nextKey(), legs: [CallAssembler.leg(r, .first)]), trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: true, lastSeen: receivedAt))
             return []
         }
         guard let k = open.firstIndex(where: { $0.marker && $0.trunk == r.trunk && $0.number == r.number }) else { return [single(r)] }
@@ -141,13 +147,13 @@ public struct CallAssembler: Sendable {
 
     mutating func addByTrunkAndNumber(_ r: CallRecord) -> [AssembledCall] {
         let now = (r.start ?? r.end)?.utc ?? 0
-        var done = advance(to: now)
+        var done = advance(to: receivedAt)
         // A consultation (intercom line) by a party of an open call: part of that call.
         if r.direction == .internal, r.trunk == nil {
             if let k = open.lastIndex(where: { o in o.call.legs.contains { $0.party == r.extension_ } }) {
                 open[k].call.legs.append(CallAssembler.leg(r, .consultation))
             } else {
-                consultations.append(r)
+                consultations.append((r, receivedAt))
             }
             return done
         }
@@ -158,13 +164,14 @@ public struct CallAssembler: Sendable {
             open[k].call.legs += takeConsultations(by: r.extension_)
             open[k].call.legs.append(CallAssembler.leg(r, forward ? .forwarded : .transferred))
             open[k].lastEnd = max(open[k].lastEnd, CallAssembler.end(r))
+            open[k].lastSeen = receivedAt
             return done
         }
         let call = AssembledCall(key: nextKey(), legs: [CallAssembler.leg(r, .first)])
         if r.trunk == nil || r.number == nil {
             done.append(call)
         } else {
-            open.append(Open(call: call, trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: false))
+            open.append(Open(call: call, trunk: r.trunk, number: r.number, lastEnd: CallAssembler.end(r), marker: false, lastSeen: receivedAt))
         }
         return done
     }

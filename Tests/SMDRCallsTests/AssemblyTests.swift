@@ -12,7 +12,7 @@ func records(_ text: String, format: String, year: Int? = nil, zone: String = "E
     return events.compactMap { if case .record(let r) = $0 { r } else { nil } }
 }
 
-func assemble(_ rs: [CallRecord], quiet: Int64 = 120) -> [AssembledCall] {
+func assemble(quiet: Int64 = 120, _ rs: [CallRecord]) -> [AssembledCall] {
     var a = CallAssembler(quietSeconds: quiet)
     var calls: [AssembledCall] = []
     for r in rs { calls += a.add(r) }
@@ -108,8 +108,9 @@ struct AssemblyTests {
     }
 
     /// OmniPCX Office starts a new statement per transferred party: same trunk and number, joined.
+    /// (Each statement prints when its leg ends: the quiet period must outlast the next leg.)
     @Test func oxoNewStatementPerParty() {
-        let calls = assemble(records(
+        let calls = assemble(quiet: 600, records(
             """
             A101  <--  N01  04/11/26  09:12  00:00:40      0  ST      0612345678
             A104  <--  N01  04/11/26  09:13  00:03:00      0  ST  X   0612345678
