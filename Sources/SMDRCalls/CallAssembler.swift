@@ -25,6 +25,9 @@ public struct CallAssembler: Sendable {
     private var consultations: [(record: CallRecord, seen: Int64)] = []
     private var receivedAt: Int64 = 0
     private var counter = 0
+    /// Calls that gained a leg (a transfer) since the last `takeEndedLegs()`: the moment a party
+    /// hung up, which is when a cost recall is due, whether or not more legs will follow.
+    private var endedLegs: [AssembledCall] = []
 
     struct Open: Sendable {
         var call: AssembledCall
@@ -69,6 +72,12 @@ public struct CallAssembler: Sendable {
         return done
     }
 
+    /// The calls whose latest leg ended since the last call (each a snapshot with that leg last).
+    public mutating func takeEndedLegs() -> [AssembledCall] {
+        defer { endedLegs = [] }
+        return endedLegs
+    }
+
     /// Everything still open (end of input).
     public mutating func flush() -> [AssembledCall] {
         var out = open.map(\.call)
@@ -105,6 +114,7 @@ public struct CallAssembler: Sendable {
             let role: AssembledCall.Leg.Role = r.flags.contains(.forward) ? .forwarded : .transferred
             open[k].call.legs.append(CallAssembler.leg(r, role))
             open[k].lastEnd = CallAssembler.end(r)
+            endedLegs.append(open[k].call)
             if !r.continuation { return [open.remove(at: k).call] }
             return []
         }
@@ -125,6 +135,7 @@ public struct CallAssembler: Sendable {
         guard let k = open.firstIndex(where: { $0.marker && $0.trunk == r.trunk && $0.number == r.number }) else { return [single(r)] }
         open[k].call.legs.append(CallAssembler.leg(r, .transferred))
         open[k].lastEnd = CallAssembler.end(r)
+        endedLegs.append(open[k].call)
         return type == "E" ? [open.remove(at: k).call] : []
     }
 
@@ -165,6 +176,7 @@ public struct CallAssembler: Sendable {
             open[k].call.legs.append(CallAssembler.leg(r, forward ? .forwarded : .transferred))
             open[k].lastEnd = max(open[k].lastEnd, CallAssembler.end(r))
             open[k].lastSeen = receivedAt
+            endedLegs.append(open[k].call)
             return done
         }
         let call = AssembledCall(key: nextKey(), legs: [CallAssembler.leg(r, .first)])

@@ -121,6 +121,24 @@ struct AssemblyTests {
         #expect(calls.first { $0.legs.count == 2 }?.legs.map(\.party) == ["A101", "A104"])
     }
 
+    /// A transferred party's record is the moment that party hung up: it is reported at once
+    /// (for the cost recall), long before the call's quiet period closes it.
+    @Test func transferredLegsAreReportedWhenTheyEnd() {
+        var a = CallAssembler(quietSeconds: 3600)
+        let rs = records(
+            """
+            10/12/20 16:29    501 02 <I>3484201367        00:00'28 EU00000.00            D0
+            10/12/20 16:30    234 02 <I>3484201367        00:00'45 EU00000.00            TR
+
+            """, format: "panasonic")
+        #expect(a.add(rs[0]).isEmpty && a.takeEndedLegs().isEmpty)
+        #expect(a.add(rs[1]).isEmpty)
+        let ended = a.takeEndedLegs()
+        #expect(ended.count == 1)
+        #expect(ended.first?.setUpBy == "501" && ended.first?.lastLeg?.party == "234")
+        #expect(a.takeEndedLegs().isEmpty)
+    }
+
     /// Formats with no continuation marker close a call after its quiet period.
     @Test func quietPeriodClosesCalls() {
         var a = CallAssembler(quietSeconds: 60)
