@@ -14,6 +14,22 @@ func epoch(_ s: String, zone: TimeZone, endOfDay: Bool = false) throws -> Int64 
     return ZoneClock(timeZone: zone).zoned(endOfDay ? c.adding(days: 1) : c).utc
 }
 
+/// `--from`, `--to` and `--timezone`: a period of stored calls, as epoch seconds.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: "First day (YYYY-MM-DD, inclusive) or time (ISO 8601).")
+    var from: String
+    @Option(help: "Last day (YYYY-MM-DD, inclusive) or time (ISO 8601, exclusive).")
+    var to: String
+    @Option(help: "Time zone of the dates.")
+    var timezone: String?
+
+    /// The period as `[from, to)` in epoch seconds; a last day counts whole.
+    func range() throws -> (from: Int64, to: Int64) {
+        let zone = try timeZone(timezone)
+        return (try epoch(from, zone: zone), try epoch(to, zone: zone, endOfDay: true))
+    }
+}
+
 struct RerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerate",
@@ -26,19 +42,14 @@ struct RerateCommand: ParsableCommand {
     var tariff: String
     @Option(help: "Business codes, YAML or CSV.")
     var accounts: String?
-    @Option(help: "First day (YYYY-MM-DD, inclusive) or time.")
-    var from: String
-    @Option(help: "Last day (YYYY-MM-DD, inclusive) or time (exclusive).")
-    var to: String
-    @Option(help: "Time zone of the dates.")
-    var timezone: String?
+    @OptionGroup var period: PeriodOptions
 
     func run() throws {
-        let zone = try timeZone(timezone)
         let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
         let rater = Rater(tariff: try loadTariff(tariff))
         let book = try loadAccounts(accounts)
-        let calls = try store.calls(fromUTC: try epoch(from, zone: zone), toUTC: try epoch(to, zone: zone, endOfDay: !to.contains("T")))
+        let (from, to) = try period.range()
+        let calls = try store.calls(fromUTC: from, toUTC: to)
         var changes: [(call: CallStore.StoredCall, rating: CallStore.StoredRating)] = []
         var changed = 0
         var before: Int64 = 0, after: Int64 = 0
@@ -72,21 +83,16 @@ struct ReportCommand: ParsableCommand {
     var by: Group = .extension
     @Option(help: "Data directory of the agent.")
     var dataDir: String = "data"
-    @Option(help: "First day (YYYY-MM-DD, inclusive).")
-    var from: String
-    @Option(help: "Last day (YYYY-MM-DD, inclusive).")
-    var to: String
-    @Option(help: "Time zone of the dates.")
-    var timezone: String?
+    @OptionGroup var period: PeriodOptions
     @Option(help: "Decimal places of the amounts.")
     var decimals: Int = 2
     @Flag(help: "CSV (comma-separated, dot decimals, header row) that a spreadsheet opens as is.")
     var csv = false
 
     func run() throws {
-        let zone = try timeZone(timezone)
         let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
-        let rows = try store.report(by: by.rawValue, fromUTC: try epoch(from, zone: zone), toUTC: try epoch(to, zone: zone, endOfDay: true))
+        let (from, to) = try period.range()
+        let rows = try store.report(by: by.rawValue, fromUTC: from, toUTC: to)
         func money(_ m: Int64) -> String { Exact(m).rounded(places: decimals, .halfUp).string(places: decimals) }
         func minutes(_ s: Int) -> String { String(format: "%d.%02d", s / 60, s % 60 * 100 / 60) }
         var total = CallStore.ReportRow(key: "TOTAL", calls: 0, seconds: 0, units: 0, costMicros: 0, vatMicros: 0, totalMicros: 0)
