@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure core: record model, framing, formats, time. No I/O.
@@ -38,7 +41,7 @@ let package = Package(
         // Rating: tariffs, rate decks, metering units, exact money. Pure, like the core.
         .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Whole calls: legs across transfers, duration limits. Pure.
-        .target(name: "SMDRCalls", dependencies: ["SMDRCore"], swiftSettings: strict),
+        .target(name: "SMDRCalls", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
         // Taxation tickets: content, layouts (ESC/POS receipt, text, listing), languages. Pure.
         .target(name: "SMDRTickets", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
         // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
@@ -56,7 +59,18 @@ let package = Package(
         // Sources, ingest and the run loop: the agent's capture side.
         .target(
             name: "SMDRRuntime",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", "CPTY", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", "SMDRCalls", "CPTY", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The live face: HTTP API (Hummingbird), event stream, webhooks with a persistent outbox.
+        .target(
+            name: "SMDRLive",
+            dependencies: [
+                "SMDRCore", "SMDRStore", "SMDRCalls",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         // The executable only wires the modules together.
@@ -64,6 +78,7 @@ let package = Package(
             name: "smdr-agent",
             dependencies: [
                 "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices", "SMDRRating", "SMDRTickets", "SMDRPrint",
+                "SMDRCalls", "SMDRLive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -71,7 +86,10 @@ let package = Package(
         // `make bench`: release-build throughput table.
         .executableTarget(
             name: "smdr-bench",
-            dependencies: ["SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore", "SMDRRating"],
+            dependencies: [
+                "SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore", "SMDRRating", "SMDRCalls", "SMDRLive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
         // `make soak`: 100,000 records through ptys with hang-ups and SIGKILLs.
@@ -105,12 +123,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRCallsTests",
-            dependencies: ["SMDRCore", "SMDRCalls"],
+            dependencies: ["SMDRCore", "SMDRCalls", "SMDRRating"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SMDRAgentTests",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRRating", "SMDRTickets"],
+            dependencies: [
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRRating", "SMDRTickets", "SMDRCalls", "SMDRLive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -30,6 +30,19 @@ public struct AccountBook: Sendable {
 
     public func account(_ code: String?) -> Account? { code.flatMap { accounts[$0] } }
 
+    /// The last `digits` digits of a number replaced by `X`, as a business code's `mask_digits`
+    /// asks (tickets, recalls and the API show the same masked number).
+    public static func mask(_ number: String, digits: Int) -> String {
+        guard digits > 0 else { return number }
+        var chars = Array(number)
+        var left = digits
+        for k in stride(from: chars.count - 1, through: 0, by: -1) where left > 0 && chars[k].isNumber {
+            chars[k] = "X"
+            left -= 1
+        }
+        return String(chars)
+    }
+
     public static func load(text: String, source: String) throws -> AccountBook {
         if source.hasSuffix(".csv") {
             var out: [Account] = []

@@ -58,6 +58,9 @@ public final class Agent: @unchecked Sendable {
     /// Rates every call as it is stored.
     public func rateCalls(with f: @escaping @Sendable (CallRecord) -> CallStore.StoredRating?) { ingester.rate = f }
 
+    /// Turns on the live side: call assembly, cost recalls, duration limits, alerts, events.
+    public func runLive(_ settings: LiveSettings) { ingester.live = settings }
+
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
 

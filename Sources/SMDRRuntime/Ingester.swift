@@ -1,4 +1,5 @@
 import Foundation
+import SMDRCalls
 import SMDRCore
 import SMDRJournal
 import SMDRStore
@@ -13,7 +14,10 @@ final class Ingester: @unchecked Sendable {
         var parser: StreamParser
         var checkpoint: CallStore.Checkpoint
         /// A batch the store refused (disk full…): retried before anything else is read.
-        var pending: (records: [CallRecord], rejects: [Reject], checkpoint: CallStore.Checkpoint?, receivedAt: Int64)?
+        var pending: (records: [CallRecord], rejects: [Reject], checkpoint: CallStore.Checkpoint?, receivedAt: Int64, live: CallStore.LiveBatch?)?
+        /// Call assembly, recalls, limits and alerts (nil: the live side is off).
+        var desk: CallDesk?
+        var link: SourceState.Link?
         var lastActivity = monotonic()
         var idleFlushed = true
         var quietAlarm = false
@@ -37,6 +41,8 @@ final class Ingester: @unchecked Sendable {
     var rate: (@Sendable (CallRecord) -> CallStore.StoredRating?)?
     /// The ticket a record prints by itself, queued in the same transaction (nil: none).
     var ticket: (@Sendable (CallRecord) -> CallStore.TicketRequest?)?
+    /// The live side (nil: off).
+    var live: LiveSettings?
     /// Called after each commit with the number of new rows (for tests and metrics).
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
@@ -65,6 +71,7 @@ final class Ingester: @unchecked Sendable {
             format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line))
         let source = Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved)
         source.journal = journal
+        source.desk = live?.desk(source: config.id, format: handle?.id ?? config.format)
         sources.append(source)
         if saved.offset > 0 { Log.info("resuming at journal offset \(saved.offset), line \(saved.line)", source: config.id) }
     }
@@ -85,7 +92,13 @@ final class Ingester: @unchecked Sendable {
                     var events: [ParseEvent] = []
                     s.parser.flushIdle(into: &events)
                     commit(s, events: events, receivedAt: nowNanos())
+                    if var desk = s.desk, let live {
+                        let out = desk.flush(requests: requests())
+                        s.desk = desk
+                        try? store.commitLive(source: s.config.id, live.batch(out))
+                    }
                 }
+                live?.onEvents?()
                 return
             }
         }
@@ -97,7 +110,8 @@ final class Ingester: @unchecked Sendable {
     func ingest(_ s: Source) -> Bool {
         if let p = s.pending {
             do {
-                let n = try store.commit(source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt)
+                let n = try store.commit(source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, live: p.live)
+                if p.live.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
                 s.pending = nil
                 if let c = p.checkpoint { s.checkpoint = c }
                 try? store.clearAlarms(source: s.config.id, kind: "store")
@@ -155,16 +169,29 @@ final class Ingester: @unchecked Sendable {
         }
         let point = s.parser.resumePoint
         let checkpoint = point.map { CallStore.Checkpoint(offset: $0.offset, line: $0.line, format: s.parser.format?.id) }
+        let ratings = rate.map { f in records.map(f) }
+        let tickets = ticket.map { f in records.map(f) }
+        var liveBatch: CallStore.LiveBatch?
+        if var desk = s.desk, let live, !records.isEmpty {
+            var out = CallDesk.Output()
+            let pending = requests()
+            let seconds = receivedAt / 1_000_000_000
+            for (k, r) in records.enumerated() {
+                out.merge(desk.add(r, charge: live.charge(r, ratings?[k] ?? nil), receivedAt: seconds, requests: pending))
+            }
+            s.desk = desk
+            liveBatch = live.batch(out)
+        }
         do {
-            let ratings = rate.map { f in records.map(f) }
-            let tickets = ticket.map { f in records.map(f) }
             let n = try store.commit(
-                source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets)
+                source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets,
+                live: liveBatch)
             if let checkpoint { s.checkpoint = checkpoint }
+            if liveBatch.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
             for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
             onCommit?(s.config.id, n)
         } catch {
-            s.pending = (records, rejects, checkpoint, receivedAt)
+            s.pending = (records, rejects, checkpoint, receivedAt, liveBatch)
             Log.error("cannot write the store: \(error); the journal keeps everything and writing is retried", source: s.config.id)
             alarm(s, "store", "cannot write the store: \(error)")
         }
@@ -183,8 +210,39 @@ final class Ingester: @unchecked Sendable {
         s.lastCallID = max(id, id < (s.lastCallID ?? 0) && id <= 1_000_010 ? id : (s.lastCallID ?? id))
     }
 
+    /// Pending manual recall requests (read per batch: they come from the API at any time).
+    func requests() -> [CallDesk.Request] {
+        ((try? store.recallRequests(pendingOnly: true)) ?? []).map { CallDesk.Request(id: $0.id, station: $0.station, destination: $0.destination) }
+    }
+
+    /// Calls closed by their quiet period; a `source` event when a link goes up or down.
+    func watchLive() {
+        guard let live else { return }
+        let now = Int64(Date().timeIntervalSince1970)
+        var any = false
+        for s in sources {
+            if var desk = s.desk {
+                let out = desk.advance(to: now, requests: requests())
+                s.desk = desk
+                if !out.isEmpty {
+                    try? store.commitLive(source: s.config.id, live.batch(out))
+                    any = any || !out.events.isEmpty
+                }
+            }
+            let link = s.state.link
+            if link != s.link {
+                s.link = link
+                let json = "{\"source\":\"\(CallStore.escape(s.config.id))\",\"link\":\"\(link.rawValue)\",\"summary\":\"\(CallStore.escape(s.config.summary))\"}"
+                _ = try? store.addEvent(CallStore.NewEvent(type: "source", destination: nil, json: json))
+                any = true
+            }
+        }
+        if any { live.onEvents?() }
+    }
+
     /// Quiet sources and alarms raised by source threads; journal retention now and then.
     func watch() {
+        watchLive()
         if monotonic() - lastPrune > retention.every {
             lastPrune = monotonic()
             for s in sources {
@@ -208,5 +266,6 @@ final class Ingester: @unchecked Sendable {
     func alarm(_ s: Source, _ kind: String, _ message: String) {
         Log.warning("ALARM \(kind): \(message)", source: s.config.id)
         try? store.raiseAlarm(source: s.config.id, kind: kind, message: message)
+        live?.onEvents?()
     }
 }

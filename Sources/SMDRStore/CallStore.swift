@@ -15,6 +15,9 @@ import SMDRCore
 public final class CallStore: @unchecked Sendable {
     public let path: String
     let db: DatabasePool
+    /// Webhook endpoints and what they receive: every event gets an outbox row per endpoint.
+    /// Set once before the agent starts.
+    public nonisolated(unsafe) var webhookRoutes: [WebhookRoute] = []
 
     public init(path: String) throws {
         self.path = path
@@ -132,6 +135,7 @@ public final class CallStore: @unchecked Sendable {
                     CREATE INDEX print_jobs_state ON print_jobs (state, id);
                     """)
         }
+        m.registerMigration("v4-live", migrate: CallStore.migrateLive)
         return m
     }
 
@@ -292,9 +296,10 @@ public final class CallStore: @unchecked Sendable {
     @discardableResult
     public func commit(
         source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil,
-        tickets: [TicketRequest?]? = nil
+        tickets: [TicketRequest?]? = nil, live: LiveBatch? = nil
     ) throws -> Int {
-        try db.write { db in
+        let routes = webhookRoutes
+        return try db.write { db in
             var inserted = 0
             let insert = try db.cachedStatement(
                 sql: """
@@ -338,6 +343,7 @@ public final class CallStore: @unchecked Sendable {
                           format = excluded.format, updated_at = excluded.updated_at
                         """, arguments: [source, checkpoint.offset, checkpoint.line, checkpoint.format, Int64(Date().timeIntervalSince1970)])
             }
+            if let live { try CallStore.writeLive(db, source: source, live: live, routes: routes) }
             return inserted
         }
     }
@@ -462,11 +468,15 @@ public final class CallStore: @unchecked Sendable {
         }
     }
 
+    /// An alarm, and its `alert` event (stream and webhooks) in the same transaction.
     public func raiseAlarm(source: String?, kind: String, message: String) throws {
+        let routes = webhookRoutes
         try db.write { db in
             try db.execute(
                 sql: "INSERT INTO alarms (source, kind, message, raised_at) VALUES (?, ?, ?, ?)",
                 arguments: [source, kind, message, Int64(Date().timeIntervalSince1970)])
+            let json = "{\"kind\":\"\(CallStore.escape(kind))\",\"message\":\"\(CallStore.escape(message))\",\"source\":\(source.map { "\"\(CallStore.escape($0))\"" } ?? "null")}"
+            try CallStore.insertEvent(db, NewEvent(type: "alert", destination: nil, json: json), routes: routes)
         }
     }
 

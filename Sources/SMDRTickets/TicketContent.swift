@@ -75,17 +75,8 @@ public struct TicketContent: Sendable, Equatable {
         client = account?.client
     }
 
-    /// The last `digits` digits replaced by `X`.
-    public static func mask(_ number: String, digits: Int) -> String {
-        guard digits > 0 else { return number }
-        var chars = Array(number)
-        var left = digits
-        for k in stride(from: chars.count - 1, through: 0, by: -1) where left > 0 && chars[k].isNumber {
-            chars[k] = "X"
-            left -= 1
-        }
-        return String(chars)
-    }
+    /// The last `digits` digits replaced by `X` (one rule for tickets, recalls and the API).
+    public static func mask(_ number: String, digits: Int) -> String { AccountBook.mask(number, digits: digits) }
 }
 
 import Foundation

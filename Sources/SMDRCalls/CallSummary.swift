@@ -1,0 +1,83 @@
+import SMDRCore
+import SMDRRating
+
+/// A whole call as the `call` event and the API show it: each leg with the party charged for it,
+/// its own cost (the PBX resets its meter on transfer), and its duration-limit verdict.
+public struct CallSummary: Sendable, Equatable, Codable {
+    public struct Leg: Sendable, Equatable, Codable {
+        public var party: String?
+        public var partyName: String?
+        public var role: String
+        public var offset: Int64
+        public var direction: String?
+        public var number: String?
+        public var trunk: String?
+        public var start: String?
+        public var durationSeconds: Int?
+        public var holdSeconds: Int?
+        public var units: Int?
+        public var cost: String?
+        public var costInclVAT: String?
+        public var accountCode: String?
+        /// When the leg had to end under the station's duration limit (ISO 8601, UTC seconds).
+        public var allowedEndUTC: Int64?
+        public var exceededSeconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case party, role, offset, direction, number, trunk, start, units, cost
+            case partyName = "party_name"
+            case durationSeconds = "duration_s"
+            case holdSeconds = "hold_s"
+            case costInclVAT = "cost_incl_vat"
+            case accountCode = "account_code"
+            case allowedEndUTC = "allowed_end_utc"
+            case exceededSeconds = "exceeded_s"
+        }
+    }
+
+    public var callKey: String
+    public var source: String
+    public var external: Bool
+    public var setUpBy: String?
+    public var legs: [Leg]
+    /// What each internal party is charged for the call (consultations excluded), exact.
+    public var costByParty: [String: String]
+    public var currency: String?
+
+    enum CodingKeys: String, CodingKey {
+        case source, external, legs, currency
+        case callKey = "call_key"
+        case setUpBy = "set_up_by"
+        case costByParty = "cost_by_party"
+    }
+
+    public init(call: AssembledCall, source: String, charges: [Int64: LegCharge], verdicts: [DurationLimits.Verdict], names: [String: StationSettings]) {
+        callKey = call.key
+        self.source = source
+        external = call.external
+        setUpBy = call.setUpBy
+        var byParty: [String: Int64] = [:]
+        var decimals = 2
+        var currency: String?
+        legs = call.legs.enumerated().map { k, leg in
+            let r = leg.record
+            // A one-record call with two legs (Mitel transfer) is charged once, to the record's party.
+            let own = k == 0 || leg.record.offset != call.legs[k - 1].record.offset
+            let charge = own ? charges[r.offset] : nil
+            if let c = charge {
+                decimals = c.decimals
+                currency = currency ?? c.currency
+                if leg.role != .consultation, let cost = c.costMicros { byParty[leg.party ?? "?", default: 0] += cost }
+            }
+            let v = k < verdicts.count ? verdicts[k] : nil
+            return Leg(
+                party: leg.party, partyName: leg.partyName ?? leg.party.flatMap { names[$0]?.name }, role: leg.role.rawValue, offset: r.offset,
+                direction: r.direction?.rawValue, number: (r.number ?? r.dialed).map { AccountBook.mask($0, digits: charge?.maskDigits ?? 0) },
+                trunk: r.trunk, start: r.start?.iso8601, durationSeconds: own ? r.durationSeconds : nil, holdSeconds: own ? r.holdSeconds : nil,
+                units: charge?.units ?? (own ? r.units : nil), cost: charge?.text(charge?.costMicros), costInclVAT: charge?.text(charge?.totalMicros),
+                accountCode: r.accountCode, allowedEndUTC: v?.allowedEnd, exceededSeconds: v?.exceededBy)
+        }
+        costByParty = byParty.mapValues { Money(micros: $0).string(places: decimals) }
+        self.currency = currency
+    }
+}
