@@ -1,5 +1,6 @@
 import Foundation
 import SMDRJournal
+import SMDRCore
 import SMDRDevices
 import SMDRSerial
 

@@ -31,7 +31,7 @@ extension CallStore {
                     endpoint TEXT NOT NULL,
                     state TEXT NOT NULL,
                     attempts INTEGER NOT NULL DEFAULT 0,
-                    next_at INTEGER NOT NULL,
+                    next_at INTEGER NOT NULL, -- epoch milliseconds
                     last_error TEXT,
                     delivered_at INTEGER,
                     UNIQUE (event_id, endpoint)
@@ -118,6 +118,14 @@ extension CallStore {
         public var destination: String?
         public var json: String
 
+        public init(id: Int64, type: String, at: Int64, destination: String?, json: String) {
+            self.id = id
+            self.type = type
+            self.at = at
+            self.destination = destination
+            self.json = json
+        }
+
         /// `{"id":…,"type":…,"at":…,"destination":…,"data":{…}}`: the webhook body and SSE data.
         public var envelope: String {
             let dest = destination.map { "\"\(CallStore.escape($0))\"" } ?? "null"
@@ -168,7 +176,7 @@ extension CallStore {
         let id = db.lastInsertedRowID
         for r in routes where r.wants(type: e.type, destination: e.destination) {
             try db.execute(
-                sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)", arguments: [id, r.name, at])
+                sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)", arguments: [id, r.name, at * 1000])
         }
         return id
     }
@@ -205,6 +213,7 @@ extension CallStore {
         public var id: Int64
         public var endpoint: String
         public var attempts: Int
+        /// When it is due, epoch milliseconds.
         public var nextAt: Int64
         public var event: StoredEvent
     }
@@ -242,7 +251,7 @@ extension CallStore {
         try db.write { db in
             try db.execute(
                 sql: "UPDATE webhook_outbox SET state = 'pending', next_at = ? WHERE state IN ('failed', 'pending') AND (? IS NULL OR endpoint = ?)",
-                arguments: [CallStore.now(), endpoint, endpoint])
+                arguments: [CallStore.now() * 1000, endpoint, endpoint])
             return db.changesCount
         }
     }

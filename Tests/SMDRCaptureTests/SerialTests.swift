@@ -1,4 +1,5 @@
 import Foundation
+import SMDRCore
 import SMDRSerial
 import Testing
 

@@ -15,9 +15,7 @@ public struct Backoff: Sendable, Equatable {
     }
 
     /// The delay after `failures` consecutive failures.
-    public var delay: Double {
-        failures == 0 ? 0 : min(maximum, initial * pow2(failures - 1))
-    }
+    public var delay: Double { delay(afterFailures: failures) }
 
     private func pow2(_ n: Int) -> Double {
         var v = 1.0
@@ -30,6 +28,12 @@ public struct Backoff: Sendable, Equatable {
     public mutating func failed(now: Double) {
         failures += 1
         nextAttempt = now + delay
+    }
+
+    /// The delay after `failures` consecutive failures, for retry state kept elsewhere (a
+    /// webhook outbox row counts its own attempts).
+    public func delay(afterFailures n: Int) -> Double {
+        n == 0 ? 0 : min(maximum, initial * pow2(n - 1))
     }
 
     public mutating func succeeded() {
