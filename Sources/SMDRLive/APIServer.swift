@@ -53,6 +53,7 @@ public final class APIServer: @unchecked Sendable {
     let webhooks: WebhookSender?
     let ticket: (@Sendable (Int64) throws -> CallStore.PrintJob?)?
     public let metrics = APIMetrics()
+    public var host: String { configuration.host }
     var task: Task<Void, any Error>?
 
     public init(

@@ -61,6 +61,13 @@ public final class Agent: @unchecked Sendable {
     /// Turns on the live side: call assembly, cost recalls, duration limits, alerts, events.
     public func runLive(_ settings: LiveSettings) { ingester.live = settings }
 
+    /// Each source's link, bytes received, seconds since its last byte and bytes not yet stored.
+    public func sourceStatus() -> [(id: String, link: String, bytes: Int64, silence: Double, lag: Int64)] {
+        sources.compactMap { c in
+            states[c.id].map { s in (c.id, s.link.rawValue, s.bytes, monotonic() - s.lastByte, max(0, s.bytes - s.ingested)) }
+        }
+    }
+
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
 

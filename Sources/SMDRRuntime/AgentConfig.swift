@@ -1,4 +1,5 @@
 import Foundation
+import SMDRCalls
 import SMDRSerial
 import Yams
 
@@ -29,6 +30,61 @@ public struct AgentConfig: Sendable {
     public var accounts: String?
     /// Automatic taxation tickets (printer, layout, policy).
     public var tickets: Tickets?
+    /// The live side: API, stations (recall and limits), alerts, webhooks.
+    public var api: API?
+    public var stations: [String: StationSettings] = [:]
+    public var alerts: [AlertRule] = []
+    public var webhooks: [Webhook] = []
+    public var calls: Calls?
+
+    /// ```yaml
+    /// api:
+    ///   listen: 127.0.0.1:8080      # loopback by default; wider needs tokens
+    ///   tokens:
+    ///     - { name: reception, role: operate, token: "…" }
+    /// ```
+    public struct API: Decodable, Sendable {
+        public var listen: String?
+        public var tokens: [Token]?
+        public struct Token: Decodable, Sendable {
+            public var name: String?
+            public var role: String
+            public var token: String
+        }
+    }
+
+    /// ```yaml
+    /// webhooks:
+    ///   - name: crm
+    ///     url: https://crm.example/smdr
+    ///     secret: "…"               # HMAC-SHA256 key (X-SMDR-Signature)
+    ///     events: [recall, alert]   # default: all
+    ///     destinations: [reception] # recalls for these destinations only
+    ///     retry_initial: 1          # seconds, doubled per failure…
+    ///     retry_max: 300            # …up to this
+    ///     give_up_after: 259200     # seconds (72 h), then failed and an alert
+    /// ```
+    public struct Webhook: Decodable, Sendable {
+        public var name: String
+        public var url: String
+        public var secret: String?
+        public var events: [String]?
+        public var destinations: [String]?
+        public var retry_initial: Double?
+        public var retry_max: Double?
+        public var give_up_after: Double?
+        public var timeout: Double?
+    }
+
+    /// ```yaml
+    /// calls:
+    ///   quiet_seconds: { default: 120, panasonic: 300 }   # formats with no continuation marker
+    ///   default_max_duration: 3600                        # stations with no max_duration
+    /// ```
+    public struct Calls: Decodable, Sendable {
+        public var quiet_seconds: [String: Int64]?
+        public var default_max_duration: Int?
+    }
 
     public struct Tickets: Decodable, Sendable {
         public var printer: String
@@ -44,6 +100,11 @@ public struct AgentConfig: Sendable {
 
     struct File: Decodable {
         var tickets: Tickets?
+        var api: API?
+        var stations: [String: StationSettings]?
+        var alerts: [AlertRule]?
+        var webhooks: [Webhook]?
+        var calls: Calls?
         var data_dir: String?
         var timezone: String?
         var tariff: String?
@@ -117,8 +178,21 @@ public struct AgentConfig: Sendable {
             }
             sources.append(SourceConfig(id: id, kind: kind, format: e.format, quietAfterSeconds: e.quiet_after))
         }
-        return AgentConfig(
+        for (k, t) in (raw.api?.tokens ?? []).enumerated() where !["read", "operate", "admin"].contains(t.role) {
+            throw ConfigError("\(file):\(line(of: t.role, in: text).map(String.init) ?? "?"): key 'api.tokens[\(k)].role': read, operate or admin")
+        }
+        for (k, w) in (raw.webhooks ?? []).enumerated() where !(w.url.hasPrefix("http://") || w.url.hasPrefix("https://")) {
+            throw ConfigError("\(file):\(line(of: w.url, in: text).map(String.init) ?? "?"): key 'webhooks[\(k)].url': an http:// or https:// URL")
+        }
+        if let l = raw.api?.listen, hostPort(l) == nil { throw ConfigError("\(file):\(line(of: l, in: text).map(String.init) ?? "?"): key 'api.listen': expected HOST:PORT") }
+        var c = AgentConfig(
             dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts, tickets: raw.tickets)
+        c.api = raw.api
+        c.stations = raw.stations ?? [:]
+        c.alerts = raw.alerts ?? []
+        c.webhooks = raw.webhooks ?? []
+        c.calls = raw.calls
+        return c
     }
 
     /// `HOST:PORT`, `[v6]:PORT` or `:PORT`.

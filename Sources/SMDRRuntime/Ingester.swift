@@ -134,6 +134,7 @@ final class Ingester: @unchecked Sendable {
             Log.error("cannot read the journal: \(error)", source: s.config.id)
         }
         if bytes > 0 {
+            s.state.ingested(count: bytes)
             s.lastActivity = monotonic()
             s.idleFlushed = false
             if s.quietAlarm {
@@ -245,6 +246,7 @@ final class Ingester: @unchecked Sendable {
         watchLive()
         if monotonic() - lastPrune > retention.every {
             lastPrune = monotonic()
+            if live != nil { try? store.pruneEvents(olderThanDays: 30) }
             for s in sources {
                 // Never what has not been processed: only segments wholly before the checkpoint.
                 if let removed = try? s.journal?.prune(keepFrom: s.checkpoint.offset, maxAgeSeconds: retention.maxAgeSeconds, maxBytes: retention.maxBytes),

@@ -88,6 +88,21 @@ public final class SourceState: @unchecked Sendable {
         lock.unlock()
     }
 
+    private var _ingested: Int64 = 0
+
+    /// Bytes the ingester has read from the journal this run (received − ingested = lag).
+    public var ingested: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return _ingested
+    }
+
+    func ingested(count: Int) {
+        lock.lock()
+        _ingested += Int64(count)
+        lock.unlock()
+    }
+
     func alarm(_ kind: String, _ message: String) {
         lock.lock()
         _alarms.append((kind, message))

@@ -61,6 +61,8 @@ struct RunCommand: ParsableCommand {
     var ticketLanguage: String = "fr"
     @Option(help: "Company name on tickets.")
     var company: String = ""
+    @Option(help: "API address HOST:PORT (default 127.0.0.1:8080, or api.listen from the config); 'off' for none.")
+    var api: String?
     @Flag(help: "Replay a sample capture through a pty into the agent, to watch calls arrive.")
     var demo = false
 
@@ -70,11 +72,13 @@ struct RunCommand: ParsableCommand {
         var configTariff: String?
         var configAccounts: String?
         var configTickets: AgentConfig.Tickets?
+        var loaded: AgentConfig?
         var dir = dataDir
         var zoneName = timezone
         if let config {
             do {
                 let c = try AgentConfig.load(path: config)
+                loaded = c
                 sources += c.sources
                 dir = dir ?? c.dataDirectory
                 zoneName = zoneName ?? c.timeZone
@@ -131,9 +135,12 @@ struct RunCommand: ParsableCommand {
             sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
         var spooler: Task<Void, Never>?
         let stopSpooler = StopFlag()
+        var rater_: Rater?
+        let book = try loadAccounts(accounts ?? configAccounts)
+        var maker: TicketMaker?
         if let tariff = tariff ?? configTariff {
             let rater = Rater(tariff: try loadTariff(tariff))
-            let book = try loadAccounts(accounts ?? configAccounts)
+            rater_ = rater
             agent.rateCalls { storedRating($0, rater: rater, book: book) }
             Log.info("rating with \(rater.tariff.name)")
             if let printer = printTo ?? configTickets?.printer {
@@ -155,25 +162,33 @@ struct RunCommand: ParsableCommand {
                 let language = t?.language ?? ticketLanguage
                 let strings = try TicketStrings.builtIn(language) ?? TicketStrings.parse(String(contentsOfFile: language, encoding: .utf8))
                 let layout = TicketLayout(kind: kind, columns: t?.columns ?? ticketColumns, strings: strings)
-                let companyName = t?.company ?? company
+                let ticketMaker = TicketMaker(queue: printer, kind: kind, layout: layout, company: t?.company ?? company, book: book)
+                maker = ticketMaker
                 agent.printTickets { r in
                     let rating = rater.rate(r)
                     guard policy.shouldPrint(r, rating: rating) else { return nil }
-                    let account = book?.account(r.accountCode)
-                    return CallStore.TicketRequest(queue: printer, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
-                        layout.render(TicketContent(call: r, rating: rating, account: account, company: companyName, number: number, copy: copy))
-                    }
+                    return ticketMaker.request(r, rating: rating)
                 }
                 let printSpooler = PrintSpooler(store: agent.store, cups: Cups())
                 spooler = Task.detached { await printSpooler.run { stopSpooler.isSet } }
                 Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")
             }
         }
+        let apiListen = api == "off" ? nil : (api ?? loaded?.api?.listen ?? "127.0.0.1:8080")
+        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, rater: rater_, book: book, tickets: maker)
         try agent.start()
+        do {
+            try live.start()
+        } catch {
+            // Capture matters more than the API: keep collecting, say what is wrong.
+            Log.error("API not started: \(error) (set api.listen or --api HOST:PORT, or --api off)")
+            try? agent.store.raiseAlarm(source: nil, kind: "api", message: "API not started: \(error)")
+        }
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
         SignalWait.untilTerminated()
         Log.info("stopping: flushing journal and store")
         agent.stop()
+        live.stop()
         stopSpooler.set()
         if let spooler { UDev.blocking { await spooler.value } }
         _ = demoPTY

@@ -1,0 +1,110 @@
+import Foundation
+import SMDRCalls
+import SMDRCore
+import SMDRDevices
+import SMDRLive
+import SMDRRating
+import SMDRRuntime
+import SMDRStore
+import SMDRTickets
+
+/// How a ticket is made from a call, when a printer is configured (automatic, on recall, on
+/// `POST /calls/{id}/ticket`).
+struct TicketMaker: Sendable {
+    var queue: String
+    var kind: TicketLayout.Kind
+    var layout: TicketLayout
+    var company: String
+    var book: AccountBook?
+
+    func request(_ r: CallRecord, rating: Rating) -> CallStore.TicketRequest {
+        let account = book?.account(r.accountCode)
+        return CallStore.TicketRequest(queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
+            layout.render(TicketContent(call: r, rating: rating, account: account, company: company, number: number, copy: copy))
+        }
+    }
+
+    /// A (re)print of a stored call, queued; nil when no such call.
+    func reprint(row: Int64, store: CallStore) throws -> CallStore.PrintJob? {
+        guard let (row, json) = try store.callRow(String(row)) else { return nil }
+        let mask = book?.account(CallRecordAccount.code(json))?.maskDigits ?? 0
+        return try store.enqueueTicket(callRow: row, queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
+            guard let content = TicketContent(ratedJSON: json, company: company, number: number, copy: copy, maskDigits: mask) else { return [] }
+            return kind == .listing ? layout.listing([content], company: company) : layout.render(content)
+        }
+    }
+}
+
+/// The live side of `run`: call desk settings for the ingester, the event hub, the webhook sender
+/// and the API server.
+final class LiveWiring: @unchecked Sendable {
+    let hub: EventHub
+    let sender: WebhookSender?
+    let server: APIServer?
+    var senderTask: Task<Void, Never>?
+
+    init(agent: Agent, config: AgentConfig?, apiListen: String?, rater: Rater?, book: AccountBook?, tickets: TicketMaker?) throws {
+        let store = agent.store
+        let endpoints = (config?.webhooks ?? []).map { w in
+            WebhookEndpoint(
+                name: w.name, url: w.url, secret: w.secret, types: w.events.map(Set.init), destinations: w.destinations.map(Set.init),
+                retry: Backoff(initial: w.retry_initial ?? 1, maximum: w.retry_max ?? 300), giveUpAfterSeconds: w.give_up_after ?? 72 * 3600,
+                timeoutSeconds: w.timeout ?? 10)
+        }
+        store.webhookRoutes = endpoints.map(\.route)
+        hub = try EventHub(store: store)
+        let sender = endpoints.isEmpty ? nil : WebhookSender(store: store, endpoints: endpoints) { endpoint, message in
+            Log.warning("ALARM webhook: \(message)")
+            try? store.raiseAlarm(source: nil, kind: "webhook", message: message)
+        }
+        self.sender = sender
+        let stations = config?.stations ?? [:]
+        let hub = self.hub
+        var recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)?
+        if let t = tickets, let rater { recallTicket = { _, r in t.request(r, rating: rater.rate(r)) } }
+        agent.runLive(
+            LiveSettings(
+                stations: stations, alertRules: config?.alerts ?? [], defaultLimit: config?.calls?.default_max_duration,
+                quietSeconds: config?.calls?.quiet_seconds ?? [:],
+                charge: { r, g in LiveSettings.charge(g, maskDigits: book?.account(r.accountCode)?.maskDigits ?? 0) },
+                recallTicket: recallTicket,
+                onEvents: {
+                    hub.notify()
+                    sender?.doorbell.ring()
+                }))
+        let listen = apiListen ?? config?.api?.listen
+        if let listen {
+            guard let (host, port) = AgentConfig.hostPort(listen) else { throw AgentError("api listen: expected HOST:PORT, got \(listen)") }
+            var tokens: [String: APIAccess.Role] = [:]
+            for t in config?.api?.tokens ?? [] { tokens[t.token] = APIAccess.Role(name: t.role) }
+            let configuration = APIServer.Configuration(host: host, port: port, tokens: tokens)
+            let status: @Sendable () -> [SourceStatus] = {
+                agent.sourceStatus().map { SourceStatus(id: $0.id, link: $0.link, bytes: $0.bytes, secondsSinceLastByte: $0.silence, lagBytes: $0.lag) }
+            }
+            var reprint: (@Sendable (Int64) throws -> CallStore.PrintJob?)?
+            if let t = tickets { reprint = { row in try t.reprint(row: row, store: store) } }
+            server = try APIServer(
+                configuration: configuration, store: store, hub: hub, stations: stations, defaultLimit: config?.calls?.default_max_duration,
+                status: status, webhooks: sender, ticket: reprint)
+        } else {
+            server = nil
+        }
+    }
+
+    /// Starts the webhook sender and the API; logs the API's address.
+    func start() throws {
+        if let sender { senderTask = Task.detached { await sender.run() } }
+        if let server {
+            let port = try UDev.blocking { () -> Result<Int, any Error> in
+                do { return .success(try await server.start()) } catch { return .failure(error) }
+            }.get()
+            Log.info("API listening on \(server.host):\(port) (GET /health, /calls, /events …)")
+        }
+    }
+
+    func stop() {
+        senderTask?.cancel()
+        if let server { UDev.blocking { await server.stop() } }
+        if let senderTask { UDev.blocking { await senderTask.value } }
+    }
+}
