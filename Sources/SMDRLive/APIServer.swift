@@ -106,7 +106,9 @@ public final class APIServer: @unchecked Sendable {
         throw APIError("the API server did not start")
     }
 
+    /// Ends the event streams (so their requests complete), then stops the server.
     public func stop() async {
+        hub.finishAll()
         task?.cancel()
         _ = try? await task?.value
     }

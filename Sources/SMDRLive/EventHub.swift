@@ -96,6 +96,14 @@ public final class EventHub: @unchecked Sendable {
         for c in targets { _ = c.continuation.yield(CallStore.StoredEvent(id: 0, type: "heartbeat", at: 0, destination: nil, json: "{}")) }
     }
 
+    /// Ends every client's stream (the server is stopping: their requests complete).
+    public func finishAll() {
+        lock.lock()
+        let targets = Array(clients.values)
+        lock.unlock()
+        for c in targets { c.continuation.finish() }
+    }
+
     /// A live feed of events from now on. Subscribe before reading the backlog from the store, then
     /// skip ids already sent: nothing falls between the two.
     public func subscribe(_ filter: Filter) -> AsyncStream<CallStore.StoredEvent> {
