@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMDRCallsTests",
-            dependencies: ["SMDRCore", "SMDRCalls", "SMDRRating"],
+            dependencies: ["SMDRCore", "SMDRCalls", "SMDRRating", "SMDRLive"],
             swiftSettings: strict
         ),
         .testTarget(

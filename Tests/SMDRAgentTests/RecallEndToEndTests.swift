@@ -84,6 +84,18 @@ struct RecallEndToEndTests {
         let t = String(sig.split(separator: ",")[0].dropFirst(2))
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(t).\(delivered.body)".utf8), using: SymmetricKey(data: Array("s3cret".utf8)))
         #expect(sig == "t=\(t),v1=" + mac.map { String(format: "%02x", $0) }.joined())
+        // The reception console: `recalls --follow` prints the summary line.
+        let follower = Process()
+        follower.executableURL = Agent.binary
+        follower.arguments = ["recalls", "--follow", "--url", "http://127.0.0.1:\(agent.port)", "--destination", "reception", "--since", "0"]
+        let out = Pipe()
+        follower.standardOutput = out
+        try follower.run()
+        let line = readUntil(out.fileHandleForReading.fileDescriptor, timeout: 10) { $0.contains("\n") }
+        follower.terminate()
+        follower.waitUntilExit()
+        #expect(line.hasPrefix("reception: 202 (Paul) · 0142681234 · 0:05:00 · 2 units · 0.23 EUR excl. VAT · 0.28 EUR incl. VAT"), "\(line)")
+
         agent.stop()
         #expect(agent.process.terminationStatus == 0, "a clean stop with a client on the stream: \(agent.logText)")
     }
