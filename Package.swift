@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "SMDRLive",
             dependencies: [
-                "SMDRCore", "SMDRStore", "SMDRCalls",
+                "SMDRCore", "SMDRStore", "SMDRCalls", "SMDRConcurrency",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

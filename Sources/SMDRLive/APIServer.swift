@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SMDRCalls
+import SMDRConcurrency
 import SMDRStore
 
 /// A source's state for `/health` and `/metrics`.
@@ -55,6 +56,9 @@ public final class APIServer: @unchecked Sendable {
     public let metrics = APIMetrics()
     public var host: String { configuration.host }
     var task: Task<Void, any Error>?
+    /// The API's own thread: requests are served even when the shared concurrency pool is busy
+    /// (two cores, blocking work elsewhere), and an accepted connection is never left waiting.
+    let executor = SingleThreadExecutor(name: "smdr-api")
 
     public init(
         configuration: Configuration, store: CallStore, hub: EventHub, stations: [String: StationSettings], defaultLimit: Int?,
@@ -91,7 +95,7 @@ public final class APIServer: @unchecked Sendable {
                 portContinuation.finish()
             }, logger: logger)
         let hub = self.hub
-        task = Task {
+        task = Task(executorPreference: executor) {
             let beat = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: 15_000_000_000)

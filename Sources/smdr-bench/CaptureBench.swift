@@ -127,7 +127,7 @@ enum CaptureBench {
         let pty = try PseudoTerminal()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: agentPath)
-        p.arguments = ["run", "--device", pty.slavePath, "--data-dir", dir.path, "--format", "avaya-ipo"]
+        p.arguments = ["run", "--device", pty.slavePath, "--data-dir", dir.path, "--format", "avaya-ipo", "--api", "127.0.0.1:0"]
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
         usleep(1_500_000)

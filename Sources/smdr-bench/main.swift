@@ -187,6 +187,11 @@ if only == nil || only == "capture" {
     }
 }
 
+// Live side: recall latency on the event stream and webhook, 200 clients.
+if (only == nil || only == "live"), let agentPath {
+    do { try LiveBench.run(agentPath: agentPath, quick: quick) } catch { print("live bench: \(error)") }
+}
+
 // Rating: deck loading, in-process rating, the rate command.
 if only == nil || only == "rating" {
     try? RatingBench.run(quick: quick)
