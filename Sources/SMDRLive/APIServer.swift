@@ -58,7 +58,8 @@ public final class APIServer: @unchecked Sendable {
     var task: Task<Void, any Error>?
     /// The API's own thread: requests are served even when the shared concurrency pool is busy
     /// (two cores, blocking work elsewhere), and an accepted connection is never left waiting.
-    let executor = SingleThreadExecutor(name: "smdr-api")
+    /// One per process and never released: NIO may still hand it a job after a server stopped.
+    static let executor = SingleThreadExecutor(name: "smdr-api")
 
     public init(
         configuration: Configuration, store: CallStore, hub: EventHub, stations: [String: StationSettings], defaultLimit: Int?,
@@ -95,7 +96,7 @@ public final class APIServer: @unchecked Sendable {
                 portContinuation.finish()
             }, logger: logger)
         let hub = self.hub
-        task = Task(executorPreference: executor) {
+        task = Task(executorPreference: APIServer.executor) {
             let beat = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: 15_000_000_000)
