@@ -112,10 +112,17 @@ public final class APIServer: @unchecked Sendable {
     }
 
     /// Ends the event streams (so their requests complete), then stops the server.
+    /// A connection that does not close (a client that stopped reading) delays it 2 s at most.
     public func stop() async {
         hub.finishAll()
-        task?.cancel()
-        _ = try? await task?.value
+        guard let task else { return }
+        task.cancel()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await task.value }
+            group.addTask { try? await Task.sleep(nanoseconds: 2_000_000_000) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     // MARK: Routes

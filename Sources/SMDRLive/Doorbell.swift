@@ -38,8 +38,9 @@ public final class Doorbell: @unchecked Sendable {
                 }
             }
             group.addTask {
+                // Timed out or cancelled: ring, so the waiting child resumes and the group can end.
                 try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-                if !Task.isCancelled { self.ring() }
+                self.ring()
             }
             await group.next()
             group.cancelAll()
