@@ -154,3 +154,31 @@ struct TransferCostTests {
         #expect(second.recalls.isEmpty, "a request is used once")
     }
 }
+
+/// Set monitoring: thresholds per group, monitored prefixes; each crossing an alert naming the rule.
+struct AlertRuleTests {
+    @Test func costDurationAndPrefixRules() throws {
+        let rs = records(
+            """
+            2026/11/04 09:12:00,00:45:00,4,202,O,0044207946000,000044207946000,,0,1000060,0,E202,Paul,T9001,Line 1.1,0,0
+            2026/11/04 09:20:00,00:02:00,4,201,O,0142681234,00142681234,,0,1000061,0,E201,Marie,T9001,Line 1.1,0,0
+
+            """, format: "avaya-ipo")
+        let stations = ["202": StationSettings(group: "sales"), "201": StationSettings(group: "reception")]
+        let rules = [
+            AlertRule(name: "international", group: "sales", prefixes: ["00"]),
+            AlertRule(name: "expensive", costOver: "1.00"),
+            AlertRule(name: "long", stations: ["201"], durationOver: 60),
+        ]
+        var desk = CallDesk(source: "pbx", stations: stations, alertRules: rules)
+        func alerts(_ r: CallRecord) -> [Alert] {
+            desk.add(r, charge: TransferCostTests.charge(r), receivedAt: 0, requests: []).events.filter { $0.type == "alert" }
+                .map { try! JSONDecoder().decode(Alert.self, from: Data($0.json.utf8)) }
+        }
+        let paul = alerts(rs[0])
+        #expect(paul.compactMap(\.rule).sorted() == ["expensive", "international"], "\(paul)")
+        #expect(paul.allSatisfy { $0.station == "202" })
+        let marie = alerts(rs[1])
+        #expect(marie.compactMap(\.rule) == ["long"], "a 2-minute national call of 201: only her duration rule")
+    }
+}

@@ -4,6 +4,28 @@ import SMDRSerial
 import Testing
 
 struct ConfigTests {
+    /// The shipped example configuration parses, live sections included.
+    @Test func theShippedExampleParses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Hardware/smdr-agent.yaml").path
+        let c = try AgentConfig.load(path: path)
+        #expect(c.api?.listen == "127.0.0.1:8080")
+        #expect(c.stations["101"]?.monitoring == true && c.stations["101"]?.recallTo == "reception" && c.stations["101"]?.maxDuration == 1800)
+    }
+
+    /// A token with an unknown role is refused with the file, line and key.
+    @Test func anUnknownTokenRoleIsRefused() throws {
+        let text = """
+            sources:
+              - {id: a, listen: 127.0.0.1:9000}
+            api:
+              tokens:
+                - {token: abc, role: superuser}
+            """
+        #expect { try AgentConfig.parse(text, file: "x.yaml") } throws: { e in
+            (e as? ConfigError)?.description == "x.yaml:5: key 'api.tokens[0].role': read, operate or admin"
+        }
+    }
     @Test func aValidConfigGivesItsSources() throws {
         let c = try AgentConfig.parse(
             """
