@@ -1,4 +1,5 @@
 import Foundation
+import SMDRCalls
 import SMDRCore
 import SMDRJournal
 import SMDRRuntime
@@ -59,7 +60,8 @@ final class Counter: @unchecked Sendable {
 
 enum CaptureBench {
     /// Journal → store: a journal holding `count` records is ingested from scratch.
-    static func ingest(count: Int) throws -> (Int, Double) {
+    /// With `live`, the live side runs too (call assembly, events), as in `smdr-agent run`.
+    static func ingest(count: Int, live: Bool = false) throws -> (Int, Double) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-bench-ingest-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -77,6 +79,7 @@ enum CaptureBench {
         let counter = Counter()
         let agent = try Agent(sources: [source], dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
         agent.onCommit { _, n in counter.add(n) }
+        if live { agent.runLive(LiveSettings(stations: ["201": StationSettings(monitoring: true)])) }
         let t0 = now()
         try agent.start()
         _ = counter.wait(for: count, timeout: 600)

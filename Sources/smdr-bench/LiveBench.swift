@@ -101,7 +101,7 @@ enum LiveBench {
             data_dir: \(dir.path)/data
             timezone: Europe/Paris
             sources:
-              - {id: pbx, device: \(pty.slavePath), serial: 9600,8N1, format: avaya-ipo}
+              - {id: pbx, device: \(pty.slavePath), format: avaya-ipo}
             stations:
               "201": {name: Marie, monitoring: true, recall_to: reception}
             webhooks:
@@ -125,7 +125,13 @@ enum LiveBench {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let r = text.range(of: "API listening on 127.0.0.1:") { port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
         }
-        guard port > 0 else { return }
+        guard port > 0 else {
+            print("live bench: the agent did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            return
+        }
+
+        // The same burst with no client, for comparison.
+        let baseline = burst(pty: pty, port: port, quick: quick, first: 4_000_000, label: "capture with no event-stream client")
 
         // 200 event-stream clients, read continuously on one thread (like 200 consoles).
         let clients = (0..<200).map { _ in connect(port, "/events?types=recall") }
@@ -164,7 +170,7 @@ enum LiveBench {
         // Transferred calls, one after another: Marie sets up, Paul's closing record ends it.
         let calls = quick ? 100 : 300
         var written: [String: Double] = [:]
-        var offset = 0
+        var offset = baseline.bytes
         let date = "2026/11/04 09:12:00"
         for k in 0..<calls {
             let id = 2_000_000 + k
@@ -191,20 +197,25 @@ enum LiveBench {
         print("")
         report("closing record → recall on the event stream (200 clients)", lock.withLock { box.times })
         report("closing record → webhook POST received", receiver.lock.withLock { receiver.arrivals })
+        print(baseline.text)
 
-        // Capture with the 200 clients still connected: a burst of plain calls stored.
-        let burst = quick ? 5_000 : 20_000
+        print(burst(pty: pty, port: port, quick: quick, first: 3_000_000, label: "capture with 200 event-stream clients connected").text)
+        lock.withLock { box.reading = false }
+    }
+
+    /// A burst of plain calls written to the pty at once; the time until the store has them all.
+    static func burst(pty: PseudoTerminal, port: Int, quick: Bool, first: Int, label: String) -> (text: String, bytes: Int) {
+        let count = quick ? 5_000 : 20_000
         let before = recordsStored(port)
         var text: [UInt8] = []
-        for k in 0..<burst {
-            text += Array("\(date),00:01:00,4,203,O,0142681234,00142681234,,0,\(3_000_000 + k),0,E203,Luc,T9001,Line 1.1,0,0\r\n".utf8)
+        for k in 0..<count {
+            text += Array("2026/11/04 10:00:00,00:01:00,4,203,O,0142681234,00142681234,,0,\(first + k),0,E203,Luc,T9001,Line 1.1,0,0\r\n".utf8)
         }
         let t0 = now()
         pty.write(text)
-        while recordsStored(port) < before + burst && now() - t0 < 120 { usleep(20_000) }
+        while recordsStored(port) < before + count && now() - t0 < 120 { usleep(20_000) }
         let t = now() - t0
-        print(String(format: "capture with 200 event-stream clients: %d records through the pty stored in %.2f s (%@ records/s); cut off: %@",
-                     burst, t, grouped(Int(Double(burst) / t)), get(port, "/metrics").split(separator: "\n").first { $0.hasPrefix("smdr_event_stream_cut_off_total") }.map(String.init) ?? "?"))
-        lock.withLock { box.reading = false }
+        let cut = get(port, "/metrics").split(separator: "\n").first { $0.hasPrefix("smdr_event_stream_cut_off_total") }.map { String($0.split(separator: " ").last ?? "?") } ?? "?"
+        return (String(format: "%@: %d records through the pty stored in %.2f s (%@ records/s), clients cut off: %@", label, count, t, grouped(Int(Double(count) / t)), cut), text.count)
     }
 }

@@ -177,6 +177,9 @@ if only == nil || only == "capture" {
     if let (stored, t) = try? CaptureBench.ingest(count: n) {
         print("journal → store ingest, \(grouped(stored)) records: \(grouped(Int(Double(stored) / t))) records/s   target ≥ 50,000/s")
     }
+    if let (stored, t) = try? CaptureBench.ingest(count: n, live: true) {
+        print("  the same with the live side (call assembly, call events): \(grouped(Int(Double(stored) / t))) records/s")
+    }
     if let lat = try? CaptureBench.latency(samples: quick ? 200 : 1000), !lat.isEmpty {
         let sorted = lat.sorted()
         func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }

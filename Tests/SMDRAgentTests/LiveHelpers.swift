@@ -188,3 +188,19 @@ final class RunningAgent {
         }
     }
 }
+
+/// One HTTP/1.1 request on a fresh loopback connection: status and body.
+func httpRequest(port: Int, _ method: String, _ path: String, token: String? = nil, body: String? = nil) -> (status: Int, body: String) {
+    let fd = connectLoopback(port)
+    guard fd >= 0 else { return (0, "") }
+    defer { close(fd) }
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if let token { request += "Authorization: Bearer \(token)\r\n" }
+    if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+    request += "\r\n" + (body ?? "")
+    _ = Array(request.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    let text = readUntil(fd, timeout: 10) { _ in false }
+    let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+    let payload = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    return (status, payload)
+}

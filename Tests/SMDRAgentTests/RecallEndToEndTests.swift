@@ -99,4 +99,44 @@ struct RecallEndToEndTests {
         agent.stop()
         #expect(agent.process.terminationStatus == 0, "a clean stop with a client on the stream: \(agent.logText)")
     }
+
+    /// A station that asks for a ticket on recall gets one queued with the recall; an operator
+    /// can queue a ticket for any stored call through the API (a second one of a leg is a copy).
+    @Test func ticketsOnRecallAndThroughTheAPI() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-recall-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pty = try PseudoTerminal()
+        let agent = try RunningAgent(
+            config: """
+                data_dir: \(dir.path)/data
+                timezone: Europe/Paris
+                tariff: Samples/tariffs/france/tariff.yaml
+                sources:
+                  - {id: pbx, device: \(pty.slavePath), format: avaya-ipo}
+                tickets: {printer: no-such-queue, layout: text, default: none}
+                api:
+                  tokens:
+                    - {token: desk-token, role: operate}
+                stations:
+                  "201": {name: Marie, monitoring: true, recall_to: reception, print_on_recall: true}
+                """, dir: dir)
+        defer { agent.stop() }
+        try #require(agent.port > 0, "\(agent.logText)")
+        let stream = try #require(SSEClient(port: agent.port, path: "/events?types=recall&since=0"))
+        for line in RecallEndToEndTests.capture { pty.write(Array(line.utf8)) }
+        #expect(stream.frames(atLeast: 1, timeout: 15).count == 1)
+        let paul = httpRequest(port: agent.port, "GET", "/calls?extension=202")
+        let rows = ((try? JSONSerialization.jsonObject(with: Data(paul.body.utf8))) as? [String: Any])?["calls"] as? [[String: Any]] ?? []
+        let row = try #require(rows.first?["id"] as? Int, "\(paul.body)")
+        #expect(rows.first?["call_key"] as? String == "pbx-0" && rows.first?["leg_role"] as? String == "transferred")
+        #expect(httpRequest(port: agent.port, "POST", "/calls/\(row)/ticket").status == 401)
+        let queued = httpRequest(port: agent.port, "POST", "/calls/\(row)/ticket", token: "desk-token")
+        #expect(queued.status == 201 && queued.body.contains("\"copy\":true"), "\(queued)")
+        agent.stop()
+        let queue = try Agent.run(["print-queue", "--data-dir", "\(dir.path)/data"])
+        let tickets = queue.stdout.split(separator: "\n").filter { $0.contains("ticket ") }
+        #expect(tickets.count == 2, "\(queue.stdout)")
+        #expect(tickets.first?.contains("ticket 1\t") == true && tickets.last?.contains("ticket 2 (copy)") == true, "\(queue.stdout)")
+    }
 }
