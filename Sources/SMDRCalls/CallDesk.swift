@@ -129,11 +129,11 @@ public struct CallDesk: Sendable {
     }
 
     mutating func complete(_ call: AssembledCall, requests: [Request], into out: inout Output) {
-        place(call, into: &out)
-        recall(call, requests: requests, into: &out)
         let verdicts = limits.check(call)
+        place(call, verdicts: verdicts, into: &out)
+        recall(call, requests: requests, into: &out)
         let summary = CallSummary(call: call, source: source, charges: charges, verdicts: verdicts, names: stations)
-        out.events.append(Event(type: "call", destination: nil, json: CallDesk.json(summary)))
+        out.events.append(Event(type: "call", destination: nil, json: summary.jsonText))
         for (leg, v) in zip(call.legs, verdicts) {
             if let over = v.exceededBy {
                 let a = Alert(kind: "duration_limit", station: leg.party, source: source,
@@ -141,14 +141,15 @@ public struct CallDesk: Sendable {
                 out.events.append(Event(type: "alert", destination: nil, json: CallDesk.json(a)))
             }
         }
-        for leg in call.legs {
-            charges[leg.record.offset] = nil
-            recalled = recalled.filter { !$0.hasPrefix("\(leg.record.offset)|") }
+        for leg in call.legs { charges[leg.record.offset] = nil }
+        if !recalled.isEmpty {
+            let offsets = Set(call.legs.map { "\($0.record.offset)|" })
+            recalled = recalled.filter { tag in !offsets.contains { tag.hasPrefix($0) } }
         }
     }
 
-    mutating func place(_ call: AssembledCall, into out: inout Output) {
-        let verdicts = limits.check(call)
+    mutating func place(_ call: AssembledCall, verdicts: [DurationLimits.Verdict]? = nil, into out: inout Output) {
+        let verdicts = verdicts ?? limits.check(call)
         var seen: Set<Int64> = []
         for (leg, v) in zip(call.legs, verdicts) where seen.insert(leg.record.offset).inserted {
             out.placements.append(Placement(offset: leg.record.offset, callKey: call.key, role: leg.role.rawValue, party: leg.party, allowedEndUTC: v.allowedEnd, exceededSeconds: v.exceededBy))

@@ -80,4 +80,46 @@ public struct CallSummary: Sendable, Equatable, Codable {
         costByParty = byParty.mapValues { Money(micros: $0).string(places: decimals) }
         self.currency = currency
     }
+
+    /// The event's JSON, written by hand: one per call on the ingest path (Foundation's encoder
+    /// would halve ingest speed). Same keys as the Codable form.
+    public var jsonText: String {
+        var w = JSONWriter()
+        w.open()
+        w.key("call_key"); w.string(callKey)
+        w.key("source"); w.string(source)
+        w.key("external"); w.bool(external)
+        w.key("set_up_by"); w.string(setUpBy)
+        w.key("currency"); w.string(currency)
+        w.key("cost_by_party"); w.open()
+        for (party, cost) in costByParty.sorted(by: { $0.key < $1.key }) {
+            w.key(party); w.string(cost)
+        }
+        w.close()
+        w.key("legs"); w.openArray()
+        for leg in legs {
+            w.element()
+            w.open()
+            w.key("party"); w.string(leg.party)
+            w.key("party_name"); w.string(leg.partyName)
+            w.key("role"); w.string(leg.role)
+            w.key("offset"); w.int64(leg.offset)
+            w.key("direction"); w.string(leg.direction)
+            w.key("number"); w.string(leg.number)
+            w.key("trunk"); w.string(leg.trunk)
+            w.key("start"); w.string(leg.start)
+            w.key("duration_s"); w.int(leg.durationSeconds)
+            w.key("hold_s"); w.int(leg.holdSeconds)
+            w.key("units"); w.int(leg.units)
+            w.key("cost"); w.string(leg.cost)
+            w.key("cost_incl_vat"); w.string(leg.costInclVAT)
+            w.key("account_code"); w.string(leg.accountCode)
+            w.key("allowed_end_utc"); w.int64(leg.allowedEndUTC)
+            w.key("exceeded_s"); w.int(leg.exceededSeconds)
+            w.close()
+        }
+        w.closeArray()
+        w.close()
+        return w.text
+    }
 }

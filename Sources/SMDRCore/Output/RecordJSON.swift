@@ -5,7 +5,7 @@
 /// records print in well under a second.
 public enum RecordJSON {
     public static func append(_ r: CallRecord, to out: inout [UInt8]) {
-        var w = Writer(out: out)
+        var w = JSONWriter(out: out)
         out = []
         w.open()
         w.key("format"); w.string(r.format)
@@ -61,7 +61,7 @@ public enum RecordJSON {
 
     /// `{"line":12,"format":"panasonic","reason":"…","text":"…"}`
     public static func append(_ r: Reject, file: String?, to out: inout [UInt8]) {
-        var w = Writer(out: out)
+        var w = JSONWriter(out: out)
         out = []
         w.open()
         if let file {
@@ -73,97 +73,5 @@ public enum RecordJSON {
         w.key("text"); w.string(r.text)
         w.out.append(UInt8(ascii: "}"))
         out = w.out
-    }
-
-    struct Writer {
-        var out: [UInt8]
-        var needsComma = false
-
-        mutating func open() {
-            out.append(UInt8(ascii: "{"))
-            needsComma = false
-        }
-
-        mutating func key(_ k: StaticString) {
-            if needsComma { out.append(UInt8(ascii: ",")) }
-            needsComma = true
-            out.append(UInt8(ascii: "\""))
-            k.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ":"))
-        }
-
-        mutating func key(_ k: String) {
-            if needsComma { out.append(UInt8(ascii: ",")) }
-            needsComma = true
-            string(k)
-            out.append(UInt8(ascii: ":"))
-        }
-
-        mutating func null() { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
-
-        mutating func int(_ v: Int?) {
-            guard let v else { return null() }
-            if v == 0 {
-                out.append(0x30)
-                return
-            }
-            var n = v
-            if n < 0 {
-                out.append(UInt8(ascii: "-"))
-                n = -n
-            }
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { buf in
-                while n > 0 {
-                    buf[count] = UInt8(48 + n % 10)
-                    n /= 10
-                    count += 1
-                }
-                for k in stride(from: count - 1, through: 0, by: -1) { out.append(buf[k]) }
-            }
-        }
-
-        mutating func bool(_ v: Bool?) {
-            guard let v else { return null() }
-            if v { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
-        }
-
-        mutating func time(_ t: ZonedTime?) {
-            guard let t else { return null() }
-            out.append(UInt8(ascii: "\""))
-            t.appendISO8601(to: &out)
-            out.append(UInt8(ascii: "\""))
-        }
-
-        private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-        mutating func string(_ s: String?) {
-            guard var s else { return null() }
-            out.append(UInt8(ascii: "\""))
-            s.withUTF8 { buf in
-                var runStart = 0
-                for i in 0..<buf.count {
-                    let b = buf[i]
-                    if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0x7F { continue }
-                    if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                    runStart = i + 1
-                    switch b {
-                    case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                    case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                    case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                    case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                    case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                    default:
-                        out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-                        out.append(Writer.hex[Int(b >> 4)])
-                        out.append(Writer.hex[Int(b & 0xF)])
-                    }
-                }
-                if runStart < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<buf.count])) }
-            }
-            out.append(UInt8(ascii: "\""))
-        }
     }
 }
