@@ -19,6 +19,7 @@ extension CallStore {
             sql: """
                 CREATE INDEX calls_key ON calls (call_key);
                 CREATE TABLE events (
+                    -- AUTOINCREMENT: an id is never reused after pruning, so Last-Event-ID stays meaningful.
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     type TEXT NOT NULL,
                     at INTEGER NOT NULL,
@@ -156,8 +157,9 @@ extension CallStore {
             try place.execute(arguments: [p.callKey, p.role, p.party, p.allowedEndUTC, p.exceededSeconds, source, p.offset])
         }
         var firstEvent: Int64?
+        let at = now()
         for e in live.events {
-            let id = try insertEvent(db, e, routes: routes)
+            let id = try insertEvent(db, e, routes: routes, at: at)
             if e.type == "recall" { firstEvent = firstEvent ?? id }
         }
         for r in live.fulfilledRequests {
@@ -170,13 +172,14 @@ extension CallStore {
     }
 
     @discardableResult
-    static func insertEvent(_ db: Database, _ e: NewEvent, routes: [WebhookRoute]) throws -> Int64 {
-        let at = now()
-        try db.execute(sql: "INSERT INTO events (type, at, destination, json) VALUES (?, ?, ?, ?)", arguments: [e.type, at, e.destination, e.json])
+    static func insertEvent(_ db: Database, _ e: NewEvent, routes: [WebhookRoute], at: Int64 = now()) throws -> Int64 {
+        // Cached statements: one event per call on the ingest path.
+        try db.cachedStatement(sql: "INSERT INTO events (type, at, destination, json) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [e.type, at, e.destination, e.json])
         let id = db.lastInsertedRowID
         for r in routes where r.wants(type: e.type, destination: e.destination) {
-            try db.execute(
-                sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)", arguments: [id, r.name, at * 1000])
+            try db.cachedStatement(sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)")
+                .execute(arguments: [id, r.name, at * 1000])
         }
         return id
     }

@@ -304,9 +304,13 @@ public final class CallStore: @unchecked Sendable {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT OR IGNORE INTO calls (source, journal_offset, format, line, raw, start, start_utc, end, duration_s, direction,
-                      extension, number, trunk, account_code, call_id, units, pbx_cost, record_json, received_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      extension, number, trunk, account_code, call_id, units, pbx_cost, record_json, received_at,
+                      call_key, leg_role, leg_party, allowed_end_utc, exceeded_s)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // Legs placed in this batch are written with their row, not updated after it.
+            var placed: [Int64: LegPlacement] = [:]
+            for p in live?.placements ?? [] { placed[p.offset] = p }
             let rate = try db.cachedStatement(
                 sql: """
                     UPDATE calls SET rating = ?, cost_micros = ?, vat_micros = ?, cost_incl_vat_micros = ?, rated_units = ?, destination = ?,
@@ -317,7 +321,8 @@ public final class CallStore: @unchecked Sendable {
                 try insert.execute(arguments: [
                     source, r.offset, r.format, r.line, r.raw, r.start?.iso8601, r.start?.utc, r.end?.iso8601, r.durationSeconds,
                     r.direction?.rawValue, r.extension_, r.number, r.trunk, r.accountCode, r.callID, r.units, r.pbxCost,
-                    RecordJSON.line(r), receivedAt,
+                    RecordJSON.line(r), receivedAt, placed[r.offset]?.callKey, placed[r.offset]?.role, placed[r.offset]?.party,
+                    placed[r.offset]?.allowedEndUTC, placed[r.offset]?.exceededSeconds,
                 ])
                 let added = db.changesCount
                 inserted += added
@@ -343,7 +348,13 @@ public final class CallStore: @unchecked Sendable {
                           format = excluded.format, updated_at = excluded.updated_at
                         """, arguments: [source, checkpoint.offset, checkpoint.line, checkpoint.format, Int64(Date().timeIntervalSince1970)])
             }
-            if let live { try CallStore.writeLive(db, source: source, live: live, routes: routes) }
+            if let live {
+                // Placements of rows stored by earlier batches are updates; this batch's are written.
+                let here = Set(records.map(\.offset))
+                var rest = live
+                rest.placements = live.placements.filter { !here.contains($0.offset) }
+                try CallStore.writeLive(db, source: source, live: rest, routes: routes)
+            }
             return inserted
         }
     }

@@ -150,3 +150,19 @@ enum CaptureBench {
         return (cpu, rss)
     }
 }
+
+extension CaptureBench {
+    /// The call desk alone (assembly, limits, call events), no store: records per second.
+    static func desk(count: Int) -> Double {
+        let handle = FormatHandle.builtIn.first { $0.id == "avaya-ipo" }!
+        var parser = StreamParser(format: handle, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
+        var events: [ParseEvent] = []
+        for l in avayaLines(count) { parser.push(l, into: &events) }
+        let records = events.compactMap { if case .record(let r) = $0 { r } else { nil } }
+        var desk = CallDesk(source: "pbx", stations: ["201": StationSettings(monitoring: true)])
+        let t0 = now()
+        var n = 0
+        for r in records { n += desk.add(r, charge: nil, receivedAt: 0, requests: []).events.count }
+        return Double(records.count) / (now() - t0) + Double(n & 0)
+    }
+}

@@ -177,6 +177,7 @@ if only == nil || only == "capture" {
     if let (stored, t) = try? CaptureBench.ingest(count: n) {
         print("journal → store ingest, \(grouped(stored)) records: \(grouped(Int(Double(stored) / t))) records/s   target ≥ 50,000/s")
     }
+    print("  call desk alone (assembly, limits, call events, no store): \(grouped(Int(CaptureBench.desk(count: n / 4)))) records/s")
     if let (stored, t) = try? CaptureBench.ingest(count: n, live: true) {
         print("  the same with the live side (call assembly, call events): \(grouped(Int(Double(stored) / t))) records/s")
     }
