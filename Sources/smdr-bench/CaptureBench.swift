@@ -124,7 +124,7 @@ enum CaptureBench {
     }
 
     /// The agent idle with a port open and no traffic: CPU share and resident memory.
-    static func idle(agentPath: String, seconds: Double) throws -> (cpu: Double, rssKB: Int) {
+    static func idle(agentPath: String, seconds: Double) throws -> (cpu: Double, rssKB: Int, anonKB: Int) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-bench-idle-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let pty = try PseudoTerminal()
@@ -144,10 +144,13 @@ enum CaptureBench {
         usleep(UInt32(seconds * 1_000_000))
         let cpu = (ticks() - c0) / Double(sysconf(Int32(_SC_CLK_TCK))) / (now() - t0)
         let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? -1
+        func kB(_ key: String) -> Int {
+            status.split(separator: "\n").first { $0.hasPrefix(key) }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? -1
+        }
+        let rss = kB("VmRSS:"), anon = kB("RssAnon:")
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
-        return (cpu, rss)
+        return (cpu, rss, anon)
     }
 }
 

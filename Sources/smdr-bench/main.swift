@@ -187,7 +187,7 @@ if only == nil || only == "capture" {
         print(String(format: "live path, byte received → row committed (%d records): p50 %.2f ms, p99 %.2f ms, max %.2f ms   target p99 < 5 ms", lat.count, pct(0.5), pct(0.99), sorted.last! * 1000))
     }
     if let agentPath, let idle = try? CaptureBench.idle(agentPath: agentPath, seconds: quick ? 3 : 10) {
-        print(String(format: "idle with a port open: %.2f %% CPU, %d MB resident   target < 1 %%, < 40 MB", idle.cpu * 100, idle.rssKB / 1024))
+        print(String(format: "idle with a port open and the API: %.2f %% CPU, %d MB resident (%d MB anonymous, the rest the binary's code pages)   target < 1 %%, < 40 MB", idle.cpu * 100, idle.rssKB / 1024, idle.anonKB / 1024))
     }
 }
 
