@@ -72,6 +72,9 @@ public struct CallAssembler: Sendable {
         return done
     }
 
+    /// Whether any call or consultation is still waiting (nothing to close otherwise).
+    public var isIdle: Bool { open.isEmpty && consultations.isEmpty }
+
     /// The calls whose latest leg ended since the last call (each a snapshot with that leg last).
     public mutating func takeEndedLegs() -> [AssembledCall] {
         defer { endedLegs = [] }

@@ -106,6 +106,9 @@ public struct CallDesk: Sendable {
         return out
     }
 
+    /// No call open: `advance` has nothing to close.
+    public var isIdle: Bool { assembler.isIdle }
+
     /// Calls whose quiet period has passed by `now` (epoch s): complete.
     public mutating func advance(to now: Int64, requests: [Request]) -> Output {
         var out = Output()

@@ -184,7 +184,7 @@ public struct AgentConfig: Sendable {
         for (k, w) in (raw.webhooks ?? []).enumerated() where !(w.url.hasPrefix("http://") || w.url.hasPrefix("https://")) {
             throw ConfigError("\(file):\(line(of: w.url, in: text).map(String.init) ?? "?"): key 'webhooks[\(k)].url': an http:// or https:// URL")
         }
-        if let l = raw.api?.listen, hostPort(l) == nil { throw ConfigError("\(file):\(line(of: l, in: text).map(String.init) ?? "?"): key 'api.listen': expected HOST:PORT") }
+        if let l = raw.api?.listen, hostPort(l, anyPort: true) == nil { throw ConfigError("\(file):\(line(of: l, in: text).map(String.init) ?? "?"): key 'api.listen': expected HOST:PORT") }
         var c = AgentConfig(
             dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts, tickets: raw.tickets)
         c.api = raw.api
@@ -195,9 +195,9 @@ public struct AgentConfig: Sendable {
         return c
     }
 
-    /// `HOST:PORT`, `[v6]:PORT` or `:PORT`.
-    public static func hostPort(_ s: String) -> (String, Int)? {
-        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+    /// `HOST:PORT`, `[v6]:PORT` or `:PORT`; port 0 (any free port, for a listener) only with `anyPort`.
+    public static func hostPort(_ s: String, anyPort: Bool = false) -> (String, Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), ((anyPort ? 0 : 1)...65535).contains(port) else { return nil }
         var host = String(s[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "0.0.0.0" : host, port)

@@ -222,7 +222,8 @@ final class Ingester: @unchecked Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         var any = false
         for s in sources {
-            if var desk = s.desk {
+            // Checked every pass: the pending requests are read only when a call may close.
+            if var desk = s.desk, !desk.isIdle {
                 let out = desk.advance(to: now, requests: requests())
                 s.desk = desk
                 if !out.isEmpty {

@@ -75,9 +75,7 @@ final class LiveWiring: @unchecked Sendable {
         let listen = apiListen ?? config?.api?.listen
         if let listen {
             // Port 0: any free port (tests); the log says which.
-            let spec = listen.hasSuffix(":0") ? String(listen.dropLast()) + "1" : listen
-            guard let (host, p) = AgentConfig.hostPort(spec) else { throw AgentError("api listen: expected HOST:PORT, got \(listen)") }
-            let port = listen.hasSuffix(":0") ? 0 : p
+            guard let (host, port) = AgentConfig.hostPort(listen, anyPort: true) else { throw AgentError("api listen: expected HOST:PORT, got \(listen)") }
             var tokens: [String: APIAccess.Role] = [:]
             for t in config?.api?.tokens ?? [] { tokens[t.token] = APIAccess.Role(name: t.role) }
             let configuration = APIServer.Configuration(host: host, port: port, tokens: tokens)
