@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "SMDRRating", dependencies: ["SMDRCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Whole calls: legs across transfers, duration limits. Pure.
         .target(name: "SMDRCalls", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
+        // Prepaid accounts: plan, refusal messages, call budgets, authorisations, statements. Pure.
+        .target(name: "SMDRPrepaid", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
         // Taxation tickets: content, layouts (ESC/POS receipt, text, listing), languages. Pure.
-        .target(name: "SMDRTickets", dependencies: ["SMDRCore", "SMDRRating"], swiftSettings: strict),
+        .target(name: "SMDRTickets", dependencies: ["SMDRCore", "SMDRRating", "SMDRPrepaid"], swiftSettings: strict),
         // posix_openpt & co. and mallopt, hidden from Swift's Glibc module.
         .target(name: "CPTY"),
         // termios ports, ptys, reconnect backoff.
@@ -59,14 +61,17 @@ let package = Package(
         // Sources, ingest and the run loop: the agent's capture side.
         .target(
             name: "SMDRRuntime",
-            dependencies: ["SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", "SMDRCalls", "CPTY", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRDevices", "SMDRCalls", "SMDRRating", "SMDRPrepaid", "CPTY",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         // The live face: HTTP API (Hummingbird), event stream, webhooks with a persistent outbox.
         .target(
             name: "SMDRLive",
             dependencies: [
-                "SMDRCore", "SMDRStore", "SMDRCalls", "SMDRConcurrency",
+                "SMDRCore", "SMDRStore", "SMDRCalls", "SMDRConcurrency", "SMDRPrepaid", "SMDRRating",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -78,7 +83,7 @@ let package = Package(
             name: "smdr-agent",
             dependencies: [
                 "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRDevices", "SMDRRating", "SMDRTickets", "SMDRPrint",
-                "SMDRCalls", "SMDRLive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "SMDRCalls", "SMDRLive", "SMDRPrepaid", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -87,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "smdr-bench",
             dependencies: [
-                "SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore", "SMDRRating", "SMDRCalls", "SMDRLive",
+                "SMDRCore", "SMDRJournal", "SMDRRuntime", "SMDRSerial", "SMDRStore", "SMDRRating", "SMDRCalls", "SMDRLive", "SMDRPrepaid",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -127,9 +132,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SMDRPrepaidTests",
+            dependencies: ["SMDRCore", "SMDRRating", "SMDRPrepaid", "SMDRStore", "SMDRRuntime", "SMDRCalls", "SMDRTickets"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SMDRAgentTests",
             dependencies: [
-                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRRating", "SMDRTickets", "SMDRCalls", "SMDRLive",
+                "SMDRCore", "SMDRSerial", "SMDRJournal", "SMDRStore", "SMDRRuntime", "SMDRRating", "SMDRTickets", "SMDRCalls", "SMDRLive", "SMDRPrepaid",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -47,6 +47,19 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var description: String { string(places: Money.places) }
 
+    /// Whether the amount has no more than `places` decimals (a top-up in whole cents).
+    public func fits(places: Int) -> Bool { micros % pow10(Money.places - places) == 0 }
+
+    /// At least `minPlaces` decimals, more only where the value has them (`0.12`, `0.0123`): for
+    /// rates, which may carry more decimals than the currency.
+    public func string(minPlaces: Int) -> String {
+        var s = string(places: Money.places)
+        let dot = s.firstIndex(of: ".")!
+        while s.last == "0", s.distance(from: dot, to: s.endIndex) - 1 > minPlaces { s.removeLast() }
+        if s.last == "." { s.removeLast() }
+        return s
+    }
+
     public static func + (a: Money, b: Money) -> Money { Money(micros: a.micros + b.micros) }
     public static func - (a: Money, b: Money) -> Money { Money(micros: a.micros - b.micros) }
     public static func * (a: Money, n: Int64) -> Money { Money(micros: a.micros * n) }

@@ -16,6 +16,21 @@ public struct RateDeck: Sendable {
         public var minimumCharge: Money
         public var band: String?
         public var pulseSeconds: Int?
+
+        public init(
+            prefix: String, destination: String, connectFee: Money, ratePerMinute: Money, firstIncrement: Int, increment: Int, minimumCharge: Money,
+            band: String? = nil, pulseSeconds: Int? = nil
+        ) {
+            self.prefix = prefix
+            self.destination = destination
+            self.connectFee = connectFee
+            self.ratePerMinute = ratePerMinute
+            self.firstIncrement = firstIncrement
+            self.increment = increment
+            self.minimumCharge = minimumCharge
+            self.band = band
+            self.pulseSeconds = pulseSeconds
+        }
     }
 
     public let name: String

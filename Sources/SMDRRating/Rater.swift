@@ -128,9 +128,9 @@ public struct Rater: Sendable {
             result.reason = "not answered"
             return finish(&result, exact: Exact(0))
         }
-        let decks = version.carriers.first { c in r.trunk.map { c.trunks.contains($0) } ?? false }?.decks ?? version.decks
+        let decks = Rater.decks(version, trunk: r.trunk)
         let segments = bandSegments(version, start: local, duration: duration)
-        guard let firstDeck = decks[version.bands[segments[0].band].deck], let entry = firstDeck.match(e164) else {
+        guard let entry = decks[version.bands[segments[0].band].deck]?.match(e164) else {
             return fromPBXUnits(&result, r, version, because: "no rate for \(e164) in the tariff's deck")
         }
         result.destination = entry.destination
@@ -163,6 +163,36 @@ public struct Rater: Sendable {
             return r2
         }
         return rating
+    }
+
+    /// The decks a call on `trunk` is priced from (a carrier's, or the version's own).
+    static func decks(_ version: Tariff.Version, trunk: String?) -> [String: RateDeck] {
+        version.carriers.first { c in trunk.map { c.trunks.contains($0) } ?? false }?.decks ?? version.decks
+    }
+
+    /// The rate a call to `e164` on `trunk` starting at `start` is priced from, with its band's
+    /// name: what an authorisation tells the IVR. Nil when the number has no rate.
+    public func entry(e164: String, trunk: String?, start: ZonedTime) -> (entry: RateDeck.Entry, band: String)? {
+        let local = start.local
+        guard let version = tariff.version(onDay: CivilDateTime.daysFromCivil(local.year, local.month, local.day)) else { return nil }
+        let band = version.bands[version.band(at: local)]
+        guard let entry = Rater.decks(version, trunk: trunk)[band.deck]?.match(e164) else { return nil }
+        return (entry, band.name)
+    }
+
+    /// The price of `seconds` on one rate entry (connect fee, increments, minimum charge), rounded
+    /// and with VAT as a rated call's: for charges the tariff's decks do not hold (incoming calls
+    /// on a prepaid number).
+    public func price(_ entry: RateDeck.Entry, seconds: Int) -> (cost: Money, vat: Money, total: Money) {
+        guard seconds > 0 else { return (.zero, .zero, .zero) }
+        let billed = Rater.billedSeconds(seconds, first: entry.firstIncrement, increment: entry.increment)
+        var total = Exact(entry.connectFee) + Exact(entry.ratePerMinute.micros * Int64(billed), over: 60)
+        if total < Exact(entry.minimumCharge) { total = Exact(entry.minimumCharge) }
+        var r = Rating(
+            status: .rated, reason: nil, cost: .zero, vat: .zero, costInclVAT: .zero, units: nil, unitsSource: nil, destination: nil, prefix: nil, band: nil,
+            tariffVersion: nil, currency: tariff.currency, decimals: tariff.decimals, e164: nil)
+        let done = finish(&r, exact: total)
+        return (done.cost, done.vat, done.costInclVAT)
     }
 
     /// When the destination cannot be priced but the PBX counted units, the units are priced at the

@@ -61,6 +61,9 @@ public final class Agent: @unchecked Sendable {
     /// Turns on the live side: call assembly, cost recalls, duration limits, alerts, events.
     public func runLive(_ settings: LiveSettings) { ingester.live = settings }
 
+    /// Charges every stored call to its prepaid account and releases expired reservations.
+    public func chargePrepaid(_ desk: PrepaidDesk) { ingester.prepaid = desk }
+
     /// Each source's link, bytes received, seconds since its last byte and bytes not yet stored.
     public func sourceStatus() -> [(id: String, link: String, bytes: Int64, silence: Double, lag: Int64)] {
         sources.compactMap { c in

@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCalls
+import SMDRPrepaid
 import SMDRSerial
 import Yams
 
@@ -36,6 +37,8 @@ public struct AgentConfig: Sendable {
     public var alerts: [AlertRule] = []
     public var webhooks: [Webhook] = []
     public var calls: Calls?
+    /// Prepaid accounts (see ``PrepaidPlan``).
+    public var prepaid: PrepaidPlan?
 
     /// ```yaml
     /// api:
@@ -105,6 +108,7 @@ public struct AgentConfig: Sendable {
         var alerts: [AlertRule]?
         var webhooks: [Webhook]?
         var calls: Calls?
+        var prepaid: PrepaidPlan.File?
         var data_dir: String?
         var timezone: String?
         var tariff: String?
@@ -192,6 +196,9 @@ public struct AgentConfig: Sendable {
         c.alerts = raw.alerts ?? []
         c.webhooks = raw.webhooks ?? []
         c.calls = raw.calls
+        if let p = raw.prepaid {
+            do { c.prepaid = try PrepaidPlan.make(p) } catch { throw ConfigError("\(file): \(error)") }
+        }
         return c
     }
 

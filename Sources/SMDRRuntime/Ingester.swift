@@ -43,6 +43,9 @@ final class Ingester: @unchecked Sendable {
     var ticket: (@Sendable (CallRecord) -> CallStore.TicketRequest?)?
     /// The live side (nil: off).
     var live: LiveSettings?
+    /// Prepaid accounts: stored calls are charged after each commit (nil: off).
+    var prepaid: PrepaidDesk?
+    var lastExpiry = monotonic()
     /// Called after each commit with the number of new rows (for tests and metrics).
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
@@ -116,6 +119,7 @@ final class Ingester: @unchecked Sendable {
                 if let c = p.checkpoint { s.checkpoint = c }
                 try? store.clearAlarms(source: s.config.id, kind: "store")
                 Log.notice("store writes again", source: s.config.id)
+                if n > 0 { chargePrepaid() }
                 onCommit?(s.config.id, n)
             } catch {
                 return false
@@ -189,6 +193,7 @@ final class Ingester: @unchecked Sendable {
                 live: liveBatch)
             if let checkpoint { s.checkpoint = checkpoint }
             if liveBatch.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
+            if n > 0 { chargePrepaid() }
             for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
             onCommit?(s.config.id, n)
         } catch {
@@ -242,9 +247,21 @@ final class Ingester: @unchecked Sendable {
         if any { live.onEvents?() }
     }
 
+    /// Charges the calls just stored to their prepaid accounts. A failure leaves them for the next
+    /// pass (the ledger's cursor did not move): charged late, never lost, never twice.
+    func chargePrepaid() {
+        guard let prepaid else { return }
+        do { try prepaid.chargeNewCalls() } catch { Log.error("prepaid: cannot charge calls: \(error); retried") }
+    }
+
     /// Quiet sources and alarms raised by source threads; journal retention now and then.
     func watch() {
         watchLive()
+        if let prepaid, monotonic() - lastExpiry >= 1 {
+            lastExpiry = monotonic()
+            chargePrepaid()
+            do { try prepaid.expireDue() } catch { Log.error("prepaid: cannot release expired reservations: \(error)") }
+        }
         if monotonic() - lastPrune > retention.every {
             lastPrune = monotonic()
             if live != nil { try? store.pruneEvents(olderThanDays: 30) }

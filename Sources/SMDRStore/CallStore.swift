@@ -136,6 +136,7 @@ public final class CallStore: @unchecked Sendable {
                     """)
         }
         m.registerMigration("v4-live", migrate: CallStore.migrateLive)
+        m.registerMigration("v5-prepaid", migrate: CallStore.migratePrepaid)
         return m
     }
 

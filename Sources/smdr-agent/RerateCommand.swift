@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SMDRCore
 import SMDRRating
+import SMDRRuntime
 import SMDRStore
 
 /// A date (`2026-11-04`) or time (ISO 8601) as epoch seconds, local dates in `zone`.

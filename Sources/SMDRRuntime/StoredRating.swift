@@ -3,7 +3,7 @@ import SMDRRating
 import SMDRStore
 
 /// Turns a rating into what the store keeps, with the call's rated JSON form.
-func storedRating(_ r: CallRecord, rater: Rater, book: AccountBook?) -> CallStore.StoredRating {
+public func storedRating(_ r: CallRecord, rater: Rater, book: AccountBook?) -> CallStore.StoredRating {
     let rating = rater.rate(r)
     let account = book?.account(r.accountCode)
     var json: [UInt8] = []
