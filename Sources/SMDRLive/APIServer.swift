@@ -5,6 +5,8 @@ import Logging
 import NIOCore
 import SMDRCalls
 import SMDRConcurrency
+import SMDRPrepaid
+import SMDRRating
 import SMDRStore
 
 /// A source's state for `/health` and `/metrics`.
@@ -30,8 +32,10 @@ public struct SourceStatus: Sendable {
 /// | route | role |
 /// |---|---|
 /// | `GET /health`, `/calls`, `/calls/{id}`, `/stations`, `/stations/{ext}`, `/recalls`, `/metrics`, `/events` | read |
+/// | `GET /accounts`, `/accounts/{id}`, `/accounts/{id}/statement` | read |
 /// | `POST /recalls`, `DELETE /recalls/{id}`, `POST /calls/{id}/ticket` | operate |
-/// | `POST /webhooks/retry` | admin |
+/// | `POST /authorize`, `DELETE /authorizations/{id}` | operate |
+/// | `POST /webhooks/retry`, `POST /accounts/{id}/topups` | admin |
 public final class APIServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -53,6 +57,7 @@ public final class APIServer: @unchecked Sendable {
     let status: @Sendable () -> [SourceStatus]
     let webhooks: WebhookSender?
     let ticket: (@Sendable (Int64) throws -> CallStore.PrintJob?)?
+    let prepaid: (any PrepaidOperations)?
     public let metrics = APIMetrics()
     public var host: String { configuration.host }
     var task: Task<Void, any Error>?
@@ -63,7 +68,8 @@ public final class APIServer: @unchecked Sendable {
 
     public init(
         configuration: Configuration, store: CallStore, hub: EventHub, stations: [String: StationSettings], defaultLimit: Int?,
-        status: @escaping @Sendable () -> [SourceStatus], webhooks: WebhookSender? = nil, ticket: (@Sendable (Int64) throws -> CallStore.PrintJob?)? = nil
+        status: @escaping @Sendable () -> [SourceStatus], webhooks: WebhookSender? = nil, ticket: (@Sendable (Int64) throws -> CallStore.PrintJob?)? = nil,
+        prepaid: (any PrepaidOperations)? = nil
     ) throws {
         access = APIAccess(tokens: configuration.tokens, host: configuration.host)
         guard access.loopbackOnly || !configuration.tokens.isEmpty else {
@@ -79,6 +85,7 @@ public final class APIServer: @unchecked Sendable {
         self.status = status
         self.webhooks = webhooks
         self.ticket = ticket
+        self.prepaid = prepaid
     }
 
     /// Starts listening; returns the bound port (useful with port 0).
@@ -223,6 +230,7 @@ public final class APIServer: @unchecked Sendable {
             self.webhooks?.doorbell.ring()
             return APIServer.json("{\"rescheduled\":\(n)}")
         }
+        prepaidRoutes(router)
         router.get("/metrics") { request, _ in
             try self.check(request, .read)
             return Response(
@@ -363,11 +371,22 @@ struct LatencyMiddleware: RouterMiddleware {
         let path = request.uri.path
         defer {
             if path != "/events" {
-                let route = path.hasPrefix("/calls/") ? "/calls/{id}" : path.hasPrefix("/stations/") ? "/stations/{ext}" : path.hasPrefix("/recalls/") ? "/recalls/{id}" : path
+                let route = APIServer.routeLabel(path)
                 metrics.observe(route: route, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
         }
         return try await next(request, context)
+    }
+}
+
+extension APIServer {
+    /// A path as its route (ids folded), for the latency histograms.
+    static func routeLabel(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 2 else { return path }
+        let names = ["calls": "{id}", "stations": "{ext}", "recalls": "{id}", "accounts": "{id}", "authorizations": "{id}"]
+        guard let name = names[String(parts[0])] else { return path }
+        return "/" + ([String(parts[0]), name] + parts.dropFirst(2).map(String.init)).joined(separator: "/")
     }
 }
 

@@ -14,7 +14,7 @@ public final class PrepaidDesk: PrepaidOperations, @unchecked Sendable {
     public let ledger: Ledger
     let rater: Rater
     let limits: DurationLimits
-    let timeZone: TimeZone
+    public let timeZone: TimeZone
     let book: AccountBook?
     /// Called after events were committed (wakes the event stream and webhooks).
     public var onEvents: (@Sendable () -> Void)?

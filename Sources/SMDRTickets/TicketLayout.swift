@@ -97,18 +97,23 @@ public struct TicketLayout: Sendable {
 
     /// One ticket's bytes (receipt or text).
     public func render(_ c: TicketContent) -> [UInt8] {
-        let rule = String(repeating: "-", count: columns)
         var header = [centred(c.company), centred(strings["title"])]
         if c.copy { header.append(centred("*** " + strings["copy"] + " ***")) }
+        return frame(header: header, body: lines(c))
+    }
+
+    /// Header lines (bold, centred on a receipt), the body between two rules; a receipt is cut.
+    func frame(header: [String], body: [String]) -> [UInt8] {
+        let rule = String(repeating: "-", count: columns)
         switch kind {
         case .receipt:
             var b = TicketLayout.initialise + CodePage858.select + TicketLayout.centre + TicketLayout.boldOn
             for h in header { b += CodePage858.encode(h.trimmingLeadingSpaces) + [0x0A] }
             b += TicketLayout.boldOff + TicketLayout.left
-            b += CodePage858.encode(rule + "\n" + lines(c).joined(separator: "\n") + "\n" + rule + "\n")
+            b += CodePage858.encode(rule + "\n" + body.joined(separator: "\n") + "\n" + rule + "\n")
             return b + TicketLayout.feedAndCut
         case .text, .listing:
-            return Array((header.joined(separator: "\n") + "\n" + rule + "\n" + lines(c).joined(separator: "\n") + "\n" + rule + "\n\n").utf8)
+            return Array((header.joined(separator: "\n") + "\n" + rule + "\n" + body.joined(separator: "\n") + "\n" + rule + "\n\n").utf8)
         }
     }
 

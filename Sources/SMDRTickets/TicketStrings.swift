@@ -11,6 +11,7 @@ public struct TicketStrings: Sendable, Equatable {
     public static let keys = [
         "title", "copy", "ticket", "station", "user", "transferred_by", "date", "time", "duration", "number", "units", "cost", "vat", "total",
         "account", "client", "incoming", "outgoing", "internal", "listing", "page", "calls",
+        "statement", "prepaid_account", "name", "extensions", "from", "to", "opening", "closing", "credits", "debits", "held", "topup", "adjustment",
     ]
 
     public static let french = TicketStrings(
@@ -19,6 +20,9 @@ public struct TicketStrings: Sendable, Equatable {
             "transferred_by": "Transféré par", "date": "Date", "time": "Heure", "duration": "Durée", "number": "Numéro", "units": "Taxes",
             "cost": "Coût HT", "vat": "TVA", "total": "Total TTC", "account": "Code affaire", "client": "Client", "incoming": "Entrant",
             "outgoing": "Sortant", "internal": "Interne", "listing": "RELEVÉ DE TAXATION", "page": "Page", "calls": "appels",
+            "statement": "RELEVÉ DE COMPTE PRÉPAYÉ", "prepaid_account": "Compte", "name": "Nom", "extensions": "Postes", "from": "Du", "to": "Au",
+            "opening": "Solde initial", "closing": "Solde final", "credits": "Crédits", "debits": "Débits", "held": "Réservé (appels en cours)",
+            "topup": "Recharge", "adjustment": "Régularisation",
         ], decimalComma: true, currencyFirst: false)
 
     public static let english = TicketStrings(
@@ -27,6 +31,9 @@ public struct TicketStrings: Sendable, Equatable {
             "transferred_by": "Transferred by", "date": "Date", "time": "Time", "duration": "Duration", "number": "Number", "units": "Units",
             "cost": "Cost excl. VAT", "vat": "VAT", "total": "Total incl. VAT", "account": "Business code", "client": "Client",
             "incoming": "Incoming", "outgoing": "Outgoing", "internal": "Internal", "listing": "CALL CHARGE LISTING", "page": "Page", "calls": "calls",
+            "statement": "PREPAID ACCOUNT STATEMENT", "prepaid_account": "Account", "name": "Name", "extensions": "Extensions", "from": "From", "to": "To",
+            "opening": "Opening balance", "closing": "Closing balance", "credits": "Credits", "debits": "Debits", "held": "Held (calls in progress)",
+            "topup": "Top-up", "adjustment": "Adjustment",
         ], decimalComma: false, currencyFirst: true)
 
     public static func builtIn(_ language: String) -> TicketStrings? {

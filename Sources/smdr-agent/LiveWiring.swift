@@ -43,7 +43,7 @@ final class LiveWiring: @unchecked Sendable {
     let server: APIServer?
     var senderTask: Task<Void, Never>?
 
-    init(agent: Agent, config: AgentConfig?, apiListen: String?, rater: Rater?, book: AccountBook?, tickets: TicketMaker?) throws {
+    init(agent: Agent, config: AgentConfig?, apiListen: String?, rater: Rater?, book: AccountBook?, tickets: TicketMaker?, prepaid: PrepaidDesk? = nil) throws {
         let store = agent.store
         let endpoints = (config?.webhooks ?? []).map { w in
             WebhookEndpoint(
@@ -60,6 +60,10 @@ final class LiveWiring: @unchecked Sendable {
         self.sender = sender
         let stations = config?.stations ?? [:]
         let hub = self.hub
+        prepaid?.onEvents = {
+            hub.notify()
+            sender?.doorbell.ring()
+        }
         var recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)?
         if let t = tickets, let rater { recallTicket = { _, r in t.request(r, rating: rater.rate(r)) } }
         agent.runLive(
@@ -86,7 +90,7 @@ final class LiveWiring: @unchecked Sendable {
             if let t = tickets { reprint = { row in try t.reprint(row: row, store: store) } }
             server = try APIServer(
                 configuration: configuration, store: store, hub: hub, stations: stations, defaultLimit: config?.calls?.default_max_duration,
-                status: status, webhooks: sender, ticket: reprint)
+                status: status, webhooks: sender, ticket: reprint, prepaid: prepaid)
         } else {
             server = nil
         }

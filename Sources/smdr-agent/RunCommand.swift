@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SMDRCore
 import SMDRDevices
+import SMDRPrepaid
 import SMDRPrint
 import SMDRRating
 import SMDRStore
@@ -174,8 +175,16 @@ struct RunCommand: ParsableCommand {
                 Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")
             }
         }
+        var prepaid: PrepaidDesk?
+        if let plan = loaded?.prepaid {
+            guard let rater = rater_ else { throw ValidationError("prepaid accounts need a tariff (tariff: in the configuration)") }
+            let desk = try PrepaidDesk(plan: plan, rater: rater, store: agent.store, limits: limits(loaded), timeZone: zone, book: book)
+            agent.chargePrepaid(desk)
+            prepaid = desk
+            Log.info("prepaid: \(plan.accounts.count) account(s) and the main account; calls are charged as they are stored")
+        }
         let apiListen = api == "off" ? nil : (api ?? loaded?.api?.listen ?? "127.0.0.1:8080")
-        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, rater: rater_, book: book, tickets: maker)
+        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, rater: rater_, book: book, tickets: maker, prepaid: prepaid)
         try agent.start()
         do {
             try live.start()

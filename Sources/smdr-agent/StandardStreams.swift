@@ -20,6 +20,11 @@ struct OutputStream {
         if buffer.count >= flushAt { flush() }
     }
 
+    mutating func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushAt { flush() }
+    }
+
     mutating func flushIfFull() {
         if buffer.count >= flushAt { flush() }
     }

@@ -1,0 +1,44 @@
+import SMDRCore
+import SMDRPrepaid
+import SMDRRating
+
+/// A prepaid account's statement in a ticket layout: on a receipt printer (ESC/POS) at the
+/// desk where branches top up, or as text for an office printer. One line per top-up, call and
+/// adjustment with its signed amount, then the totals and the closing balance.
+extension TicketLayout {
+    public func statementLines(_ s: Statement) -> [String] {
+        func amount(_ m: Money, sign: Bool = false) -> String {
+            (sign && m > .zero ? "+" : "") + money(m, currency: s.currency, decimals: s.decimals)
+        }
+        var out: [String] = []
+        out += row(strings["prepaid_account"], s.account)
+        if let n = s.name { out += row(strings["name"], n) }
+        if !s.extensions.isEmpty { out += row(strings["extensions"], s.extensions.joined(separator: ", ")) }
+        out += row(strings["from"], date(s.from).0 + " " + String(date(s.from).1.prefix(5)))
+        out += row(strings["to"], date(s.to).0 + " " + String(date(s.to).1.prefix(5)))
+        out += row(strings["opening"], amount(s.opening))
+        out.append(String(repeating: "-", count: columns))
+        for l in s.lines {
+            let (d, t) = date(l.at)
+            let when = String(d.prefix(5)) + " " + String(t.prefix(5))
+            let what: String
+            switch l.kind {
+            case .topup: what = strings["topup"] + (l.reference.map { " " + $0 } ?? "")
+            case .adjustment: what = strings["adjustment"] + (l.reference.map { " " + $0 } ?? "")
+            case .call: what = [l.extension_, l.number, TicketLayout.clock(l.durationSeconds)].compactMap { $0 }.joined(separator: " ")
+            }
+            out += row(when + " " + what, amount(l.amount, sign: true))
+        }
+        out.append(String(repeating: "-", count: columns))
+        out += row(strings["credits"], amount(s.totalCredits, sign: true))
+        out += row(strings["debits"], amount(s.totalDebits))
+        out += row(strings["closing"], amount(s.closing))
+        if s.held != .zero { out += row(strings["held"], amount(s.held)) }
+        return out
+    }
+
+    /// The statement's bytes (receipt: ESC/POS with a cut; text and listing: plain text).
+    public func render(_ s: Statement, company: String) -> [UInt8] {
+        frame(header: [centred(company), centred(strings["statement"])].filter { !$0.allSatisfy { $0 == " " } }, body: statementLines(s))
+    }
+}
