@@ -4,6 +4,7 @@ import NIOCore
 import SMDRCalls
 import SMDRCore
 import SMDRLive
+import SMDRPrepaid
 import SMDRStore
 import Testing
 
@@ -20,7 +21,7 @@ struct APITests {
         let server: APIServer
         var port = 0
 
-        init(host: String = "127.0.0.1", calls: Int = 0) async throws {
+        init(host: String = "127.0.0.1", calls: Int = 0, prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-api-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             store = try CallStore(path: dir.appendingPathComponent("smdr.sqlite").path)
@@ -41,7 +42,7 @@ struct APITests {
             server = try APIServer(
                 configuration: .init(host: host, port: 0, tokens: APITests.tokens), store: store, hub: hub,
                 stations: ["201": StationSettings(name: "Marie", monitoring: true, recallTo: "reception", maxDuration: 600)], defaultLimit: 3600,
-                status: { [SourceStatus(id: "pbx", link: "connected", bytes: 10, secondsSinceLastByte: 1, lagBytes: 0)] })
+                status: { [SourceStatus(id: "pbx", link: "connected", bytes: 10, secondsSinceLastByte: 1, lagBytes: 0)] }, prepaid: try prepaid?(store))
             port = try await server.start()
         }
 

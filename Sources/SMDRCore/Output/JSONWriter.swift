@@ -115,10 +115,10 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// Before an element of an array.
+    /// Before an element of an array (an object, or a scalar: the next element gets its comma).
     public mutating func element() {
         if needsComma { out.append(UInt8(ascii: ",")) }
-        needsComma = false
+        needsComma = true
     }
 
     public var text: String { String(decoding: out, as: UTF8.self) }
