@@ -7,27 +7,27 @@ import SMDRRating
 /// adjustment with its signed amount, then the totals and the closing balance.
 extension TicketLayout {
     public func statementLines(_ s: Statement) -> [String] {
+        // The sign in front of the currency: -0,36 € / -€0.36 / +EUR 20.00.
         func amount(_ m: Money, sign: Bool = false) -> String {
-            (sign && m > .zero ? "+" : "") + money(m, currency: s.currency, decimals: s.decimals)
+            (m < .zero ? "-" : sign && m > .zero ? "+" : "") + money(Money(micros: abs(m.micros)), currency: s.currency, decimals: s.decimals)
         }
         var out: [String] = []
         out += row(strings["prepaid_account"], s.account)
         if let n = s.name { out += row(strings["name"], n) }
         if !s.extensions.isEmpty { out += row(strings["extensions"], s.extensions.joined(separator: ", ")) }
-        out += row(strings["from"], date(s.from).0 + " " + String(date(s.from).1.prefix(5)))
-        out += row(strings["to"], date(s.to).0 + " " + String(date(s.to).1.prefix(5)))
+        func when(_ t: ZonedTime) -> String { date(t).0 + " " + String(date(t).1.prefix(5)) }
+        out += row(strings["from"], when(s.from))
+        out += row(strings["to"], when(s.to))
         out += row(strings["opening"], amount(s.opening))
         out.append(String(repeating: "-", count: columns))
         for l in s.lines {
-            let (d, t) = date(l.at)
-            let when = String(d.prefix(5)) + " " + String(t.prefix(5))
             let what: String
             switch l.kind {
             case .topup: what = strings["topup"] + (l.reference.map { " " + $0 } ?? "")
             case .adjustment: what = strings["adjustment"] + (l.reference.map { " " + $0 } ?? "")
             case .call: what = [l.extension_, l.number, TicketLayout.clock(l.durationSeconds)].compactMap { $0 }.joined(separator: " ")
             }
-            out += row(when + " " + what, amount(l.amount, sign: true))
+            out += row(when(l.at) + " " + what, amount(l.amount, sign: true))
         }
         out.append(String(repeating: "-", count: columns))
         out += row(strings["credits"], amount(s.totalCredits, sign: true))
