@@ -31,13 +31,16 @@ extension APIServer {
             }
             return APIServer.json(decision.json)
         }
-        router.delete("/authorizations/:id") { request, context in
+        // DELETE, or POST …/release for dialplans whose HTTP client only posts (Asterisk's CURL).
+        let release: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             try self.check(request, .operate)
             let prepaid = try self.prepaidSide()
             guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else { throw APIError.bad("id: an authorisation id") }
             guard try prepaid.release(authorization: id) else { throw HTTPError(.notFound, message: "no held authorisation \(id)") }
             return Response(status: .noContent)
         }
+        router.delete("/authorizations/:id", use: release)
+        router.post("/authorizations/:id/release", use: release)
         router.get("/accounts") { request, _ in
             try self.check(request, .read)
             let list = try self.prepaidSide().accounts()

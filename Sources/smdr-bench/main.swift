@@ -196,6 +196,11 @@ if (only == nil || only == "live"), let agentPath {
     do { try LiveBench.run(agentPath: agentPath, quick: quick) } catch { print("live bench: \(error)") }
 }
 
+// Prepaid: /authorize latency at 1,000 requests/s, memory over a million authorisations.
+if (only == nil || only == "prepaid"), let agentPath {
+    do { try PrepaidBench.run(agentPath: agentPath, samples: samplesDir, quick: quick) } catch { print("prepaid bench: \(error)") }
+}
+
 // Rating: deck loading, in-process rating, the rate command.
 if only == nil || only == "rating" {
     try? RatingBench.run(quick: quick)

@@ -89,6 +89,7 @@ struct PrepaidAPITests {
             let id = try #require(ok["authorization"] as? Int)
             #expect(try await rig.request(.DELETE, "/authorizations/\(id)", token: "operate-token").status == 204)
             #expect(try await rig.request(.DELETE, "/authorizations/\(id)", token: "operate-token").status == 404)
+            #expect(try await rig.request(.POST, "/authorizations/\(id)/release", token: "operate-token").status == 404, "released once")
             let capped = try await PrepaidAPITests.authorize(rig, #"{"extension":"202","number":"0612345678"}"#)
             #expect(capped["allowed"] as? Bool == true && capped["max_duration_s"] as? Int == 120)
             // Emergency numbers always go through; barred or unpriceable ones never.
