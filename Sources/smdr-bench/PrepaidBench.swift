@@ -22,6 +22,9 @@ enum PrepaidBench {
             let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            // An answer that never comes counts as a failure instead of stalling the bench.
+            var limit = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
             if ok != 0 { return nil }
         }
 
@@ -58,6 +61,27 @@ enum PrepaidBench {
         Array(
             "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 .utf8)
+    }
+
+    static let numbers = ["0612345678", "0142681234", "00442071234567", "0478123456", "0033612345678"]
+    static let extensions = ["201", "202", "301"]
+
+    /// The k-th authorisation request: three extensions, five destinations.
+    @Sendable static func body(_ k: Int) -> [UInt8] {
+        request("POST", "/authorize", token: "bench", body: #"{"extension":"\#(extensions[k % 3])","number":"\#(numbers[k % numbers.count])"}"#)
+    }
+
+    /// Latencies and failures gathered from the client threads.
+    final class Results: @unchecked Sendable {
+        let lock = NSLock()
+        var latencies: [Double] = []
+        var failures = 0
+        func add(_ l: [Double], failed: Int) {
+            lock.lock()
+            latencies += l
+            failures += failed
+            lock.unlock()
+        }
     }
 
     static func rssKB(_ pid: Int32) -> Int {
@@ -112,24 +136,18 @@ enum PrepaidBench {
         for (account, ref) in [("main", "m"), ("paris", "p"), ("lyon", "l")] {
             _ = admin.send(request("POST", "/accounts/\(account)/topups", token: "bench", body: #"{"amount":"900000000.00","reference":"\#(ref)"}"#))
         }
-        let numbers = ["0612345678", "0142681234", "00442071234567", "0478123456", "0033612345678"]
-        let extensions = ["201", "202", "301"]
-        func body(_ k: Int) -> [UInt8] {
-            request("POST", "/authorize", token: "bench", body: #"{"extension":"\#(extensions[k % 3])","number":"\#(numbers[k % numbers.count])"}"#)
-        }
+        let apiPort = port
 
         // 1. Paced: 1,000 requests per second over 4 connections, latency of each.
         let seconds = quick ? 3 : 10
         let perConnection = 250
-        let lock = NSLock()
-        var latencies: [Double] = []
-        var failures = 0
+        let results = Results()
         let group = DispatchGroup()
         for c in 0..<4 {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                guard let conn = Connection(port: port) else { return }
+                guard let conn = Connection(port: apiPort) else { return }
                 var mine: [Double] = []
                 var bad = 0
                 let start = now()
@@ -141,14 +159,12 @@ enum PrepaidBench {
                     if conn.send(body(k * 4 + c)) != 200 { bad += 1 }
                     mine.append(now() - t0)
                 }
-                lock.lock()
-                latencies += mine
-                failures += bad
-                lock.unlock()
+                results.add(mine, failed: bad)
             }
         }
         group.wait()
-        latencies.sort()
+        let latencies = results.latencies.sorted()
+        let failures = results.failures
         func pct(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] * 1000 }
         print(
             String(
@@ -158,6 +174,7 @@ enum PrepaidBench {
         // 2. Unpaced, 8 connections: throughput, and the agent's resident memory as authorisations pile up.
         let total = quick ? 100_000 : 1_000_000
         let connections = 8
+        let failedBefore = results.failures
         var marks: [(Int, Int)] = [(0, rssKB(p.processIdentifier))]
         var done = 0
         let t0 = now()
@@ -169,7 +186,7 @@ enum PrepaidBench {
                 let base = done
                 Thread.detachNewThread {
                     defer { g.leave() }
-                    guard let conn = Connection(port: port) else { return }
+                    guard let conn = Connection(port: apiPort) else { return }
                     for k in stride(from: c, to: step, by: connections) { _ = conn.send(body(base + k)) }
                 }
             }
@@ -180,6 +197,6 @@ enum PrepaidBench {
         let rate = Double(total) / (now() - t0)
         let shown = marks.filter { $0.0 == 0 || $0.0 % (total / 5) == 0 }.map { "\($0.0 / 1000)k: \($0.1 / 1024) MB" }.joined(separator: ", ")
         let growth = (marks.last!.1 - marks[1].1) / 1024
-        print("  \(grouped(total)) authorisations, 8 connections: \(grouped(Int(rate)))/s; agent resident memory \(shown) (growth after the first 10 %: \(growth) MB)   target flat")
+        print("  \(grouped(total)) authorisations, 8 connections (\(results.failures - failedBefore) failed): \(grouped(Int(rate)))/s; agent resident memory \(shown) (growth after the first 10 %: \(growth) MB)   target flat")
     }
 }
