@@ -224,7 +224,10 @@ public final class LedgerTransaction {
     /// Adds the entries written since the cache was last brought up to date (by anyone).
     func refresh() throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT account, SUM(amount_micros), MAX(id) FROM ledger_entries WHERE id > ? GROUP BY account", arguments: [lastEntry])
+            db,
+            // NOT INDEXED: walk the rowid range of the new entries, not the account index (which
+            // would read every entry ever written to group them).
+            sql: "SELECT account, SUM(amount_micros), MAX(id) FROM ledger_entries NOT INDEXED WHERE id > ? GROUP BY account", arguments: [lastEntry])
         for r in rows {
             balances[r[0], default: 0] += r[1]
             lastEntry = max(lastEntry, r[2])
@@ -317,11 +320,16 @@ public final class LedgerTransaction {
 
     /// Held reservations whose time is up (all accounts, or one).
     public func due(at time: Int64, account: String? = nil, limit: Int = 1000) throws -> [Reservation] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT \(LedgerTransaction.reservationColumns) FROM reservations WHERE state = 'held' AND expires_at <= ? AND (? IS NULL OR account = ?) ORDER BY id LIMIT ?",
-            arguments: [time, account, account, limit]
-        ).map(LedgerTransaction.reservation)
+        // Two statements, so each walks its index (account, state, expires_at) or (state, expires_at)
+        // to the due rows only, however many reservations are held.
+        let columns = LedgerTransaction.reservationColumns
+        if let account {
+            return try Row.fetchAll(
+                db, sql: "SELECT \(columns) FROM reservations WHERE account = ? AND state = 'held' AND expires_at <= ? LIMIT ?", arguments: [account, time, limit]
+            ).map(LedgerTransaction.reservation)
+        }
+        return try Row.fetchAll(db, sql: "SELECT \(columns) FROM reservations WHERE state = 'held' AND expires_at <= ? LIMIT ?", arguments: [time, limit])
+            .map(LedgerTransaction.reservation)
     }
 
     /// Ends a held reservation: its hold goes back to the account (`released`, `expired`), or is
@@ -422,7 +430,7 @@ extension CallStore {
                     settled_at INTEGER
                 ) STRICT;
                 CREATE INDEX reservations_held ON reservations (state, expires_at);
-                CREATE INDEX reservations_account ON reservations (account, state);
+                CREATE INDEX reservations_account ON reservations (account, state, expires_at);
                 CREATE TABLE ledger_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), call_row INTEGER NOT NULL) STRICT;
                 """)
     }
