@@ -45,7 +45,7 @@ final class Ingester: @unchecked Sendable {
     var live: LiveSettings?
     /// Prepaid accounts: stored calls are charged after each commit (nil: off).
     var prepaid: PrepaidDesk?
-    var lastExpiry = monotonic()
+    var lastSecond = monotonic()
     /// Called after each commit with the number of new rows (for tests and metrics).
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
@@ -257,10 +257,15 @@ final class Ingester: @unchecked Sendable {
     /// Quiet sources and alarms raised by source threads; journal retention now and then.
     func watch() {
         watchLive()
-        if let prepaid, monotonic() - lastExpiry >= 1 {
-            lastExpiry = monotonic()
-            chargePrepaid()
-            do { try prepaid.expireDue() } catch { Log.error("prepaid: cannot release expired reservations: \(error)") }
+        // Every pass (at most 0.25 s apart): the WAL checkpoint, so the log stays short.
+        store.checkpoint()
+        // Once a second: prepaid calls left uncharged, holds expired.
+        if monotonic() - lastSecond >= 1 {
+            lastSecond = monotonic()
+            if let prepaid {
+                chargePrepaid()
+                do { try prepaid.expireDue() } catch { Log.error("prepaid: cannot release expired reservations: \(error)") }
+            }
         }
         if monotonic() - lastPrune > retention.every {
             lastPrune = monotonic()

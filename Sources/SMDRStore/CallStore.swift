@@ -26,9 +26,21 @@ public final class CallStore: @unchecked Sendable {
             // WAL: readers never block the writer. NORMAL: a commit lost to a power cut is read
             // again from the journal (the checkpoint rolls back with it).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints mostly outside committing writes (their fsync stalled that request):
+            // the agent checkpoints from a reader on every pass of its ingest loop
+            // (``checkpoint()``); a writer checkpoints only past 10,000 pages, which bounds the log
+            // when writes never pause.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
         db = try DatabasePool(path: path, configuration: config)
         try CallStore.migrator.migrate(db)
+    }
+
+    /// Copies the write-ahead log into the database without blocking writers (PASSIVE, from a
+    /// reader connection). The agent calls it at least every 0.25 s; short-lived commands leave it to
+    /// SQLite, which checkpoints when the last connection closes.
+    public func checkpoint() {
+        _ = try? db.unsafeRead { try $0.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
     }
 
     /// Migrations never change once shipped; add a new one instead.
