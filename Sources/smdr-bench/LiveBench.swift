@@ -91,6 +91,26 @@ enum LiveBench {
         return Int(text[r.upperBound...].prefix { $0.isNumber }) ?? -1
     }
 
+    /// Runs the agent on `config` with the API on a free loopback port; the port is 0 when it
+    /// did not start within 10 s (its log says why).
+    static func startAgent(_ agentPath: String, config: String, dir: URL) throws -> (process: Process, port: Int, log: URL) {
+        try config.write(to: dir.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
+        let log = dir.appendingPathComponent("agent.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: agentPath)
+        p.arguments = ["run", "--config", dir.appendingPathComponent("agent.yaml").path, "--api", "127.0.0.1:0"]
+        p.standardError = try FileHandle(forWritingTo: log)
+        try p.run()
+        var port = 0
+        for _ in 0..<200 where port == 0 {
+            usleep(50_000)
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let r = text.range(of: "API listening on 127.0.0.1:") { port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
+        }
+        return (p, port, log)
+    }
+
     static func run(agentPath: String, quick: Bool) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-bench-live-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -107,23 +127,10 @@ enum LiveBench {
             webhooks:
               - {name: desk, url: "http://127.0.0.1:\(receiver.port)/hook", secret: bench, events: [recall]}
             """
-        try config.write(to: dir.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
-        let log = dir.appendingPathComponent("agent.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: agentPath)
-        p.arguments = ["run", "--config", dir.appendingPathComponent("agent.yaml").path, "--api", "127.0.0.1:0"]
-        p.standardError = try FileHandle(forWritingTo: log)
-        try p.run()
+        let (p, port, log) = try startAgent(agentPath, config: config, dir: dir)
         defer {
             kill(p.processIdentifier, SIGTERM)
             p.waitUntilExit()
-        }
-        var port = 0
-        for _ in 0..<200 where port == 0 {
-            usleep(50_000)
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let r = text.range(of: "API listening on 127.0.0.1:") { port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
         }
         guard port > 0 else {
             print("live bench: the agent did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")

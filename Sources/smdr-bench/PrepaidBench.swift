@@ -109,25 +109,12 @@ enum PrepaidBench {
             """
         // No source: `run` would wait for one; the bench gives it a pty nobody writes to.
         let pty = try PseudoTerminal()
-        try config.replacingOccurrences(of: "sources: []", with: "sources:\n  - {id: pbx, device: \(pty.slavePath), format: avaya-ipo}")
-            .write(to: dir.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
-        let log = dir.appendingPathComponent("agent.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: agentPath)
-        p.arguments = ["run", "--config", dir.appendingPathComponent("agent.yaml").path, "--api", "127.0.0.1:0"]
-        p.standardError = try FileHandle(forWritingTo: log)
-        try p.run()
+        let withSource = config.replacingOccurrences(of: "sources: []", with: "sources:\n  - {id: pbx, device: \(pty.slavePath), format: avaya-ipo}")
+        let (p, port, log) = try LiveBench.startAgent(agentPath, config: withSource, dir: dir)
         defer {
             kill(p.processIdentifier, SIGTERM)
             p.waitUntilExit()
             _ = pty
-        }
-        var port = 0
-        for _ in 0..<200 where port == 0 {
-            usleep(50_000)
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let r = text.range(of: "API listening on 127.0.0.1:") { port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
         }
         guard port > 0, let admin = Connection(port: port) else {
             print("prepaid bench: the agent did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
