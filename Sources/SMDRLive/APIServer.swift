@@ -110,7 +110,11 @@ public final class APIServer: @unchecked Sendable {
                     hub.heartbeat()
                 }
             }
-            defer { beat.cancel() }
+            defer {
+                beat.cancel()
+                // A server that could not start (address in use) ends the wait for its port.
+                portContinuation.finish()
+            }
             try await app.run()
         }
         for await port in portStream { return port }

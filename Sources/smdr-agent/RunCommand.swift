@@ -68,6 +68,7 @@ struct RunCommand: ParsableCommand {
     var demo = false
 
     func run() throws {
+        let termination = SignalWait.catchTermination()
         MallocTuning.keepFreedMemory()
         var sources: [SourceConfig] = []
         var configTariff: String?
@@ -128,7 +129,7 @@ struct RunCommand: ParsableCommand {
             let ports = UDev.blocking { await UDev().ports() }
             Log.notice("no PBX configured: give --device, --connect, --listen or --config. Serial ports seen: \(ports.isEmpty ? "none" : ports.map(\.node).joined(separator: ", ")) (smdr-agent ports for details)")
             Log.notice("waiting; stop with Ctrl-C")
-            SignalWait.untilTerminated()
+            termination.wait()
             return
         }
         let udev = UDev()
@@ -194,7 +195,7 @@ struct RunCommand: ParsableCommand {
             try? agent.store.raiseAlarm(source: nil, kind: "api", message: "API not started: \(error)")
         }
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
-        SignalWait.untilTerminated()
+        termination.wait()
         Log.info("stopping: flushing journal and store")
         agent.stop()
         live.stop()
@@ -205,14 +206,26 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Blocks the calling thread until SIGTERM or SIGINT.
+/// SIGTERM and SIGINT, caught from the moment ``catchTermination()`` is called (so a stop asked
+/// while the agent is still starting is not lost), waited for with ``Catcher/wait()``.
 enum SignalWait {
-    static func untilTerminated() {
+    final class Catcher {
         let done = DispatchSemaphore(value: 0)
-        let sources = install(done)
-        done.wait()
-        withExtendedLifetime(sources) {}
+        var sources: [any DispatchSourceSignal] = []
+        /// Blocks the calling thread until SIGTERM or SIGINT (at once if one already came).
+        func wait() {
+            done.wait()
+            withExtendedLifetime(sources) {}
+        }
     }
+
+    static func catchTermination() -> Catcher {
+        let c = Catcher()
+        c.sources = install(c.done)
+        return c
+    }
+
+    static func untilTerminated() { catchTermination().wait() }
 
     private static func install(_ done: DispatchSemaphore) -> [any DispatchSourceSignal] {
         let queue = DispatchQueue(label: "smdr-agent.signals")
