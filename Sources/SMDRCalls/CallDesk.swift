@@ -71,9 +71,7 @@ public struct CallDesk: Sendable {
     public init(source: String, stations: [String: StationSettings], defaultLimit: Int? = nil, alertRules: [AlertRule] = [], quietSeconds: Int64 = 120) {
         self.source = source
         self.stations = stations
-        var per: [String: Int] = [:]
-        for (ext, s) in stations { if let m = s.maxDuration { per[ext] = m } }
-        limits = DurationLimits(perStation: per, defaultLimit: defaultLimit)
+        limits = DurationLimits(stations: stations, defaultLimit: defaultLimit)
         alerts = AlertRules(rules: alertRules, stations: stations)
         assembler = CallAssembler(quietSeconds: quietSeconds)
     }

@@ -22,6 +22,13 @@ public struct DurationLimits: Sendable {
         self.warnBefore = warnBefore
     }
 
+    /// The limits the stations' settings give (`max_duration`), the rest at `defaultLimit`.
+    public init(stations: [String: StationSettings], defaultLimit: Int?, warnBefore: Int = 20) {
+        var per: [String: Int] = [:]
+        for (ext, s) in stations { if let m = s.maxDuration { per[ext] = m } }
+        self.init(perStation: per, defaultLimit: defaultLimit, warnBefore: warnBefore)
+    }
+
     /// A station's current maximum external-call duration (nil: unlimited).
     public func limit(for station: String?) -> Int? { station.flatMap { perStation[$0] } ?? defaultLimit }
 

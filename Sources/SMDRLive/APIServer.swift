@@ -79,9 +79,7 @@ public final class APIServer: @unchecked Sendable {
         self.store = store
         self.hub = hub
         self.stations = stations
-        var per: [String: Int] = [:]
-        for (ext, s) in stations { if let m = s.maxDuration { per[ext] = m } }
-        limits = DurationLimits(perStation: per, defaultLimit: defaultLimit)
+        limits = DurationLimits(stations: stations, defaultLimit: defaultLimit)
         self.status = status
         self.webhooks = webhooks
         self.ticket = ticket

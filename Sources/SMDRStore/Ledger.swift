@@ -85,21 +85,6 @@ public final class Ledger: @unchecked Sendable {
         return out
     }
 
-    public struct Account: Sendable {
-        public var id: String
-        public var kind: String
-        public var name: String?
-        public var currency: String
-    }
-
-    public func accounts() throws -> [Account] {
-        try store.db.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, kind, name, currency FROM ledger_accounts ORDER BY kind, id").map {
-                Account(id: $0[0], kind: $0[1], name: $0[2], currency: $0[3])
-            }
-        }
-    }
-
     /// A movement as a statement shows it: the net amount on an account and its hold account.
     public struct Movement: Sendable {
         public var transaction: Int64
@@ -265,10 +250,6 @@ public final class LedgerTransaction {
                 WHERE t.account = ? AND t.ref = ? AND t.kind IN ('topup', 'adjustment') GROUP BY t.id
                 """, arguments: [account, account, reference]
         ).map { ($0[0], $0[1], $0[2]) }
-    }
-
-    public func accountExists(_ id: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_accounts WHERE id = ?", arguments: [id]) == 1
     }
 
     // MARK: Reservations

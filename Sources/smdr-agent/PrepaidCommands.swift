@@ -33,9 +33,7 @@ struct PrepaidOptions: ParsableArguments {
 
 /// The stations' duration limits a configuration sets (for `/authorize`).
 func limits(_ c: AgentConfig?) -> DurationLimits {
-    var per: [String: Int] = [:]
-    for (ext, s) in c?.stations ?? [:] { if let m = s.maxDuration { per[ext] = m } }
-    return DurationLimits(perStation: per, defaultLimit: c?.calls?.default_max_duration)
+    DurationLimits(stations: c?.stations ?? [:], defaultLimit: c?.calls?.default_max_duration)
 }
 
 struct BalanceCommand: ParsableCommand {

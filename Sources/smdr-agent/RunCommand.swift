@@ -225,8 +225,6 @@ enum SignalWait {
         return c
     }
 
-    static func untilTerminated() { catchTermination().wait() }
-
     private static func install(_ done: DispatchSemaphore) -> [any DispatchSourceSignal] {
         let queue = DispatchQueue(label: "smdr-agent.signals")
         return [SIGTERM, SIGINT].map { sig in
