@@ -14,7 +14,7 @@ final class Ingester: @unchecked Sendable {
         var parser: StreamParser
         var checkpoint: CallStore.Checkpoint
         /// A batch the store refused (disk full…): retried before anything else is read.
-        var pending: (records: [CallRecord], rejects: [Reject], checkpoint: CallStore.Checkpoint?, receivedAt: Int64, live: CallStore.LiveBatch?)?
+        var pending: PendingBatch?
         /// Call assembly, recalls, limits and alerts (nil: the live side is off).
         var desk: CallDesk?
         var link: SourceState.Link?
@@ -32,6 +32,18 @@ final class Ingester: @unchecked Sendable {
             self.parser = parser
             self.checkpoint = checkpoint
         }
+    }
+
+    /// A batch the store refused, kept whole (ratings, tickets, take-backs) until it can be written.
+    struct PendingBatch {
+        var records: [CallRecord]
+        var rejects: [Reject]
+        var checkpoint: CallStore.Checkpoint?
+        var receivedAt: Int64
+        var ratings: [CallStore.StoredRating?]?
+        var tickets: [CallStore.TicketRequest?]?
+        var live: CallStore.LiveBatch?
+        var retractFrom: Int64?
     }
 
     let store: CallStore
@@ -71,7 +83,8 @@ final class Ingester: @unchecked Sendable {
         let formatID = config.format.flatMap { $0 == "auto" ? nil : $0 } ?? saved.format
         let handle = formatID.flatMap { id in formats.first { $0.id == id } }
         let parser = StreamParser(
-            format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line))
+            format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line),
+            detecting: config.format == nil || config.format == "auto", rejectWhileSearching: true)
         let source = Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved)
         source.journal = journal
         source.desk = live?.desk(source: config.id, format: handle?.id ?? config.format)
@@ -113,7 +126,9 @@ final class Ingester: @unchecked Sendable {
     func ingest(_ s: Source) -> Bool {
         if let p = s.pending {
             do {
-                let n = try store.commit(source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, live: p.live)
+                let n = try store.commit(
+                    source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, ratings: p.ratings,
+                    tickets: p.tickets, live: p.live, retractRejectsFrom: p.retractFrom)
                 if p.live.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
                 s.pending = nil
                 if let c = p.checkpoint { s.checkpoint = c }
@@ -163,6 +178,7 @@ final class Ingester: @unchecked Sendable {
     func commit(_ s: Source, events: [ParseEvent], receivedAt: Int64) {
         var records: [CallRecord] = []
         var rejects: [Reject] = []
+        var retractFrom: Int64?
         for e in events {
             switch e {
             case .record(let r):
@@ -170,6 +186,19 @@ final class Ingester: @unchecked Sendable {
                 checkSequence(s, r)
             case .reject(let r): rejects.append(r)
             case .skip: break
+            case .formatFound(let change):
+                if let from = change.replayFrom {
+                    // The lines quarantined from there are read again by the format found; their new events follow.
+                    rejects.removeAll { $0.offset >= from }
+                    retractFrom = min(retractFrom ?? from, from)
+                }
+                if let previous = change.previous {
+                    alarm(s, "format", "the stream changed format at line \(change.line): \(previous) → \(change.format) (PBX upgraded or its SMDR output reconfigured?)")
+                } else {
+                    s.unrecognisedReported = false
+                    try? store.clearAlarms(source: s.config.id, kind: "format")
+                    Log.notice("format recognised at line \(change.line): \(change.format); the lines quarantined before it are read again", source: s.config.id)
+                }
             }
         }
         let point = s.parser.resumePoint
@@ -190,14 +219,16 @@ final class Ingester: @unchecked Sendable {
         do {
             let n = try store.commit(
                 source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets,
-                live: liveBatch)
+                live: liveBatch, retractRejectsFrom: retractFrom)
             if let checkpoint { s.checkpoint = checkpoint }
             if liveBatch.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
             if n > 0 { chargePrepaid() }
             for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
             onCommit?(s.config.id, n)
         } catch {
-            s.pending = (records, rejects, checkpoint, receivedAt, liveBatch)
+            s.pending = PendingBatch(
+                records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets, live: liveBatch,
+                retractFrom: retractFrom)
             Log.error("cannot write the store: \(error); the journal keeps everything and writing is retried", source: s.config.id)
             alarm(s, "store", "cannot write the store: \(error)")
         }

@@ -309,7 +309,7 @@ public final class CallStore: @unchecked Sendable {
     @discardableResult
     public func commit(
         source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil,
-        tickets: [TicketRequest?]? = nil, live: LiveBatch? = nil
+        tickets: [TicketRequest?]? = nil, live: LiveBatch? = nil, retractRejectsFrom: Int64? = nil
     ) throws -> Int {
         let routes = webhookRoutes
         return try db.write { db in
@@ -347,6 +347,10 @@ public final class CallStore: @unchecked Sendable {
                 if added > 0, let tickets, k < tickets.count, let t = tickets[k] {
                     _ = try CallStore.insertPrintJob(db, callRow: row, queue: t.queue, layout: t.layout, raw: t.raw, render: t.render)
                 }
+            }
+            if let from = retractRejectsFrom {
+                // Lines quarantined while the format was unknown, read again now that it is known.
+                try db.execute(sql: "DELETE FROM quarantine WHERE source = ? AND journal_offset >= ? AND resolved = 0", arguments: [source, from])
             }
             let quarantine = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO quarantine (source, journal_offset, line, format, text, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")

@@ -34,6 +34,9 @@ struct ParseCommand: ParsableCommand {
     @Option(name: .customLong("format-file"), help: "A custom format described in YAML (repeatable).")
     var formatFiles: [String] = []
 
+    @Flag(help: "Print what every line is (record, which kind of skip, or reject and why) instead of the records.")
+    var explain = false
+
     @Argument(help: "Files to read; `-` for standard input.")
     var files: [String] = ["-"]
 
@@ -60,7 +63,7 @@ struct ParseCommand: ParsableCommand {
             chosen = f
         }
 
-        let sink = Sink(multipleFiles: files.count > 1)
+        let sink = Sink(multipleFiles: files.count > 1, explain: explain)
         var formats = Set<String>()
         let pipeline = StreamPipeline(candidates: candidates, chosen: chosen) { received in
             ParseOptions(timeZone: zone, year: year, dateOrder: dateOrder, receivedAt: received)
@@ -69,8 +72,10 @@ struct ParseCommand: ParsableCommand {
         let t = sink.totals
         let inputs = files.count
         let seen = formats.sorted().joined(separator: ", ")
+        let skipped = t.skipped.values.reduce(0, +)
+        let kinds = t.skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         sink.err.write(
-            "summary: \(inputs) input\(inputs == 1 ? "" : "s"), \(t.records) record\(t.records == 1 ? "" : "s"), \(t.rejected) rejected, \(t.skipped) line\(t.skipped == 1 ? "" : "s") skipped (headers, blanks, non-call lines)\(seen.isEmpty ? "" : "; format: \(seen)")\n"
+            "summary: \(inputs) input\(inputs == 1 ? "" : "s"), \(t.records) record\(t.records == 1 ? "" : "s") (\(t.recordLines) line\(t.recordLines == 1 ? "" : "s")), \(t.rejected) rejected, \(skipped) line\(skipped == 1 ? "" : "s") skipped\(kinds.isEmpty ? "" : " (\(kinds))")\(seen.isEmpty ? "" : "; format: \(seen)")\n"
         )
         sink.err.flush()
         if !ok { throw ExitCode(1) }
@@ -78,8 +83,10 @@ struct ParseCommand: ParsableCommand {
 
     struct Totals {
         var records = 0
+        /// Lines the records were read from (a multi-line record counts each of its lines).
+        var recordLines = 0
         var rejected = 0
-        var skipped = 0
+        var skipped: [SkipKind: Int] = [:]
     }
 
     /// Encodes and writes events; used only from the writer queue.
@@ -88,24 +95,55 @@ struct ParseCommand: ParsableCommand {
         var err = OutputStream(fd: 2)
         var totals = Totals()
         let multipleFiles: Bool
+        let explain: Bool
+        /// Stream positions of the rejects reported for the current file (a format change takes back those after it).
+        var rejectOffsets: [Int64] = []
+        var currentFile = ""
 
-        init(multipleFiles: Bool) { self.multipleFiles = multipleFiles }
+        init(multipleFiles: Bool, explain: Bool) {
+            self.multipleFiles = multipleFiles
+            self.explain = explain
+        }
 
         func consume(_ events: [ParseEvent], file: String) {
+            if file != currentFile {
+                currentFile = file
+                rejectOffsets = []
+            }
             for e in events {
                 switch e {
                 case .record(let r):
-                    RecordJSON.append(r, to: &out.buffer)
-                    out.buffer.append(0x0A)
+                    let lines = r.raw.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+                    if explain {
+                        out.write("\(r.line)\trecord\t\(lines > 1 ? "\(lines) lines" : "")\t\(TerminalText.safe(r.raw.split(separator: "\n").first.map(String.init) ?? ""))\n")
+                    } else {
+                        RecordJSON.append(r, to: &out.buffer)
+                        out.buffer.append(0x0A)
+                    }
                     totals.records += 1
+                    totals.recordLines += lines
                     out.flushIfFull()
                 case .reject(let r):
-                    RecordJSON.append(r, file: multipleFiles ? file : nil, to: &err.buffer)
-                    err.buffer.append(0x0A)
+                    if explain {
+                        out.write("\(r.line)\treject\t\(TerminalText.safe(r.reason))\t\(TerminalText.safe(r.text))\n")
+                    } else {
+                        RecordJSON.append(r, file: multipleFiles ? file : nil, to: &err.buffer)
+                        err.buffer.append(0x0A)
+                        err.flushIfFull()
+                    }
                     totals.rejected += 1
-                    err.flushIfFull()
-                case .skip:
-                    totals.skipped += 1
+                    rejectOffsets.append(r.offset)
+                case .skip(let line, let kind, let detail):
+                    if explain { out.write("\(line)\tskip\t\(kind.rawValue)\(detail.map { ": " + TerminalText.safe($0) } ?? "")\t\n") }
+                    totals.skipped[kind, default: 0] += 1
+                case .formatFound(let change):
+                    guard let from = change.replayFrom else { continue }
+                    let taken = rejectOffsets.filter { $0 >= from }.count
+                    rejectOffsets.removeAll { $0 >= from }
+                    totals.rejected -= taken
+                    let what = change.previous.map { "the stream changed format, \($0) → \(change.format)" } ?? "format recognised: \(change.format)"
+                    let note = "\(multipleFiles ? file + ": " : "")line \(change.line): \(what); the \(taken) line(s) rejected above from there are read again"
+                    if explain { out.write("\(change.line)\tformat\t\(note)\t\n") } else { err.write("smdr-agent: \(note)\n") }
                 }
             }
         }

@@ -96,7 +96,7 @@ final class RatingSink: EventSink, @unchecked Sendable {
                 RecordJSON.append(q, file: multipleFiles ? file : nil, to: &err.buffer)
                 err.buffer.append(0x0A)
                 err.flushIfFull()
-            case .skip: break
+            case .skip, .formatFound: break
             }
         }
     }

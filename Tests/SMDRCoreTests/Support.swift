@@ -28,6 +28,8 @@ func parseAll(_ bytes: [UInt8], format: String? = nil, options: ParseOptions = .
         case .record(let r): records.append(r)
         case .reject(let r): rejects.append(r)
         case .skip: skips += 1
+        case .formatFound(let change):
+            if let from = change.replayFrom { rejects.removeAll { $0.offset >= from } }
         }
     }
     return (records, rejects, skips, parser.format?.id)

@@ -69,7 +69,7 @@ public enum AlcatelOXEFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             guard let base = AlcatelOXEFormat.base(of: t) else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a ticket")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("an OmniPCX Enterprise ticket starts with its version (ED5.2), possibly behind a 4-character label", format: id))
             }
             func v(_ name: String) -> String? {

@@ -119,12 +119,12 @@ public enum AlcatelOXOFormat: SMDRFormat {
             let trimmed = text.trimmingBlanks
             if trimmed.allSatisfy({ "-=*_".contains($0) }) {
                 flushTicket(into: &out)
-                return out.append(line.skip("rule"))
+                return out.append(line.skip(.rule))
             }
             if AlcatelOXOFormat.isCounterTitle(line.text) {
                 flushTicket(into: &out)
                 inCounters = true
-                return out.append(line.skip("counter printout"))
+                return out.append(line.skip(.counter))
             }
             // TICKET mode: LABEL : value lines. A colon with a blank beside it marks them (a time
             // `08:31` has digits on both sides); only then is the line cut into segments.
@@ -154,17 +154,17 @@ public enum AlcatelOXOFormat: SMDRFormat {
                 if headerLine == line.number - 1 { header = (header + h).sorted { $0.columns.lowerBound < $1.columns.lowerBound } } else { header = h }
                 headerLine = line.number
                 inCounters = false
-                return out.append(line.skip("column header"))
+                return out.append(line.skip(.columnHeader))
             }
             let t = line.text
             guard !(t.trimmed.allSatisfy { !$0.isDigit }) else {
-                if ticket.isEmpty && !pairs.isEmpty { return out.append(line.skip("ticket heading")) }
-                return out.append(line.skip("no digits: not a statement"))
+                if ticket.isEmpty && !pairs.isEmpty { return out.append(line.skip(.columnHeader, "ticket heading")) }
+                return out.append(line.noDigits(format: id))
             }
             let hasDate = t.find("99/99/99") != nil
-            if inCounters && !(hasDate && t.find("99:99:99") != nil) { return out.append(line.skip("counter printout")) }
+            if inCounters && !(hasDate && t.find("99:99:99") != nil) { return out.append(line.skip(.counter)) }
             inCounters = false
-            if !hasDate && pairs.count == segments.count && !pairs.isEmpty { return out.append(line.skip("ticket heading")) }
+            if !hasDate && pairs.count == segments.count && !pairs.isEmpty { return out.append(line.skip(.columnHeader, "ticket heading")) }
             let values = header.isEmpty ? byShape(t) : byHeader(t)
             out.append(record(values, raw: text, line: line.number, offset: line.offset))
         }

@@ -51,7 +51,7 @@ public enum AsteriskCSVFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let f = CSVSplitter.split(line.bytes)
             guard f.count >= 17 else {
-                if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("Master.csv has 18 columns; this line has \(f.count)", format: id))
             }
             guard let start = stamp(f[9]), let end = stamp(f[11]) else {

@@ -69,7 +69,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
                 for k in min(fieldCount, 63)..<64 { fr[k] = 0..<0 }
             }
             guard fieldCount >= 17 else {
-                if !t.contains(0..<t.count, where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.contains(0..<t.count, where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("Avaya IP Office SMDR has at least 17 comma-separated fields; this line has \(fieldCount): is the format right (try --format auto)?", format: id))
             }
             /// Field `n` (1-based) without blanks; empty past the last field.

@@ -30,17 +30,17 @@ public enum CiscoCUCMFormat: SMDRFormat {
             if f.first == "cdrRecordType" {
                 columns = Dictionary(f.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
                 typesLineNext = true
-                return out.append(line.skip("column header"))
+                return out.append(line.skip(.columnHeader))
             }
             if typesLineNext || f.first == "INTEGER" {
                 typesLineNext = false
-                return out.append(line.skip("column types"))
+                return out.append(line.skip(.columnHeader, "column types"))
             }
             guard !columns.isEmpty else {
                 return out.append(line.reject("a CUCM CDR file starts with its header line (\"cdrRecordType\",…): without it the columns are unknown", format: id))
             }
             func v(_ name: String) -> String? { columns[name].flatMap { $0 < f.count ? f[$0].nonBlank : nil } }
-            if v("cdrRecordType") == "2" { return out.append(line.skip("CMR record (call quality), not a call")) }
+            if v("cdrRecordType") == "2" { return out.append(line.skip(.event, "CMR record (call quality)")) }
             guard let origination = v("dateTimeOrigination").flatMap(Int64.init) else {
                 return out.append(line.reject("dateTimeOrigination (epoch seconds) missing", format: id))
             }

@@ -172,9 +172,9 @@ public struct CustomFormat: Sendable {
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let text = line.bytes.decoded
-            if format.skipRegexes.contains(where: { $0.matches(text) }) { return out.append(line.skip("matches a skip pattern")) }
+            if format.skipRegexes.contains(where: { $0.matches(text) }) { return out.append(line.skip(.pageHeader, "matches a skip pattern")) }
             if let claim = format.claimRegex, !claim.matches(text) {
-                if !text.contains(where: \.isNumber) { return out.append(line.skip("no digits: not a record")) }
+                if !text.contains(where: \.isNumber) { return out.append(line.noDigits(format: format.id)) }
                 return out.append(line.reject("does not match the format's claim pattern", format: format.id))
             }
             guard let v = format.fields(of: text, bytes: line.text) else {

@@ -41,7 +41,7 @@ public enum InterTelAxxessFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             var t = line.text
             // XON/XOFF-like noise seen on the live port: `Q` before a line, `R` after it.
-            if t.count == 1, t[0] == UInt8(ascii: "Q") || t[0] == UInt8(ascii: "R") { return out.append(line.skip("flow-control noise")) }
+            if t.count == 1, t[0] == UInt8(ascii: "Q") || t[0] == UInt8(ascii: "R") { return out.append(line.skip(.control)) }
             if t.count > 80, t[t.count - 1] == UInt8(ascii: "R") { t = ByteText(t.slice(0, t.count - 1)) }
             let s = line.bytes.decoded
             if s.hasPrefix("Station Message Detailed Recording") {
@@ -49,12 +49,12 @@ public enum InterTelAxxessFormat: SMDRFormat {
                     pageDate = CivilDateTime(year: t.number(d + 6, 4)!, month: t.number(d, 2)!, day: t.number(d + 3, 2)!)
                     lastMinutes = nil
                 }
-                return out.append(line.skip("page header"))
+                return out.append(line.skip(.pageHeader))
             }
-            if s.hasPrefix("TYP ") { return out.append(line.skip("column header")) }
+            if s.hasPrefix("TYP ") { return out.append(line.skip(.columnHeader)) }
             guard let timeAt = t.find("99:99", from: 16), let sAt = t.find("S=", from: timeAt + 5), let elapsed = ArraySlice(t.slice(sAt + 2, t.count).prefix { $0.isDigit }).int
             else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("an Axxess record has its start time HH:MM and elapsed S=<seconds> after the digits", format: id))
             }
             let typ = t.string(0, 3)

@@ -107,7 +107,7 @@ public enum MitelFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             guard let l = MitelFormat.layout(of: t) else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("not a Mitel SMDR line: expected mm/dd at columns 2-6, the start time at 8 and the duration at 15", format: id))
             }
             let month = t.number(1, 2)!, day = t.number(4, 2)!

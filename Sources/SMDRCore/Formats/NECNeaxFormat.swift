@@ -67,7 +67,7 @@ public enum NECNeaxFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             guard t.count >= 4, t[2] == UInt8(ascii: "K"), t[3].isUpperLetter else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("an NEC K-record starts (after STX) with a 2-character header and its type KA…KM", format: id))
             }
             let type = t.string(2, 4) ?? ""

@@ -67,13 +67,13 @@ public enum NECSLFormat: SMDRFormat {
                 return release(into: &out)
             }
             release(into: &out)
-            if cls == "NEXT" { return out.append(line.skip("caller name for a record already released")) }
+            if cls == "NEXT" { return out.append(line.skip(.continuation, "caller name for a record already released")) }
             if let d = t.find("99/99/9999"), t.matches("99/99/9999", at: d) {
                 reportDate = CivilDateTime(year: t.number(d + 6, 4)!, month: t.number(d, 2)!, day: t.number(d + 3, 2)!)
-                return out.append(line.skip("page header"))
+                return out.append(line.skip(.pageHeader))
             }
-            if cls == "CLASS" || !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("page header")) }
-            if cls == "BFL" { return out.append(line.skip("PBX reports its SMDR buffer full (records were lost at the PBX)")) }
+            if cls == "CLASS" || !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip(.pageHeader)) }
+            if cls == "BFL" { return out.append(line.skip(.event, "PBX reports its SMDR buffer full (records were lost at the PBX)")) }
             guard let direction = NECSLFormat.classes[cls] else {
                 return out.append(line.reject("unknown CLASS '\(cls)' in columns 1-4", format: id))
             }

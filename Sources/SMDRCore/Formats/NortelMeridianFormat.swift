@@ -37,7 +37,7 @@ public enum NortelMeridianFormat: SMDRFormat {
             let t = line.text
             let tokens = t.tokens().map { t.string($0) }
             guard tokens.count >= 8, NortelMeridianFormat.types.contains(tokens[0]) else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("a Meridian CDR record starts with its type letter (N, S, X, E, B…) and record number", format: id))
             }
             var i = 3

@@ -153,10 +153,10 @@ enum PanasonicLayout {
             // Page heading and its rule.
             if !t[0].isDigit {
                 let s = line.bytes.decoded
-                if s.contains("Date") && s.contains("Time") { return out.append(line.skip("page header")) }
+                if s.contains("Date") && s.contains("Time") { return out.append(line.skip(.pageHeader)) }
                 let all = t.trimmed(0, t.count)
-                if !t.contains(all, where: { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "=") }) { return out.append(line.skip("rule")) }
-                if !t.contains(all, where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.contains(all, where: { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "=") }) { return out.append(line.skip(.rule)) }
+                if !t.contains(all, where: \.isDigit) { return out.append(line.noDigits(format: format)) }
                 return out.append(line.reject("a Panasonic record starts with its date (dd/mm/yy) in column 1", format: format))
             }
             let sep = t[2]
@@ -257,7 +257,7 @@ enum PanasonicLayout {
             }
             let dial = t.trimmed(dialStart, dialEnd)
             if !readDial(t, dial, into: &r) {
-                return out.append(line.skip("Panasonic event line (\(t.string(dial) ?? "")): not a call"))
+                return out.append(line.skip(.event, t.string(dial)))
             }
             if transferredMark { r.flags.insert(.transfer) }
             var notAnswered = false

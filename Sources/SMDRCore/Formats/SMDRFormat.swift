@@ -38,10 +38,45 @@ extension RecordParser {
 /// What reading a line gave.
 public enum ParseEvent: Sendable {
     case record(CallRecord)
-    /// Not a call record: a page header, a rule, a counter block, noise. Counted, not reported.
-    case skip(line: Int, reason: String)
+    /// Not a call record, and the format says which kind of line it is (``SkipKind``): there is
+    /// no catch-all. Anything a format cannot name is a ``reject``.
+    case skip(line: Int, kind: SkipKind, detail: String? = nil)
     /// Looked like a record but could not be read. Reported with a reason a person can act on.
     case reject(Reject)
+    /// Detection found the stream's format after rejecting lines, or the stream changed format:
+    /// rejects from ``FormatChange/replayFrom`` on are taken back, and those lines' new events follow.
+    case formatFound(FormatChange)
+}
+
+/// The kinds of line a format may declare as not a call record. A line that fits none of them and
+/// cannot be read is a reject (quarantined with its reason), never skipped.
+public enum SkipKind: String, Sendable, CaseIterable, Comparable {
+    /// Nothing but blanks (or a lone control byte the framer left).
+    case blank
+    /// The `# Key: value` header of a capture file.
+    case metadata
+    /// A page or report title: site name, "SMDR REPORT", the date and time the page was printed.
+    case pageHeader = "page-header"
+    /// The column heading (`Date Time Ext CO …`).
+    case columnHeader = "column-header"
+    /// A rule of `-`, `=`, `*`, box-drawing characters.
+    case rule
+    /// A banner the PBX or the logging program prints (start-up text, modem init, site name line).
+    case banner
+    /// A PBX alarm, diagnostic or maintenance message, or a clock line printed with it.
+    case alarm
+    /// A ringing notice or caller-ID pre-print the format documents as not a call.
+    case ringNotice = "ring-notice"
+    /// A PBX event the format documents as not a call (group/DND change, call-quality record, buffer full).
+    case event
+    /// A counter or totals printout (per-extension metering counters).
+    case counter
+    /// Flow-control or line noise the PBX documents (XON/XOFF on a line of its own).
+    case control
+    /// A line of a multi-line record that the format folds into a record already released.
+    case continuation
+
+    public static func < (a: SkipKind, b: SkipKind) -> Bool { a.rawValue < b.rawValue }
 }
 
 public struct Reject: Sendable, Equatable {

@@ -46,9 +46,9 @@ public enum SamsungOfficeServFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             let s = line.bytes.decoded
-            if line.text.find("====") != nil || s.hasPrefix("EXT ") || line.text.find("STT.TIME") != nil { return out.append(line.skip("page header")) }
+            if line.text.find("====") != nil || s.hasPrefix("EXT ") || line.text.find("STT.TIME") != nil { return out.append(line.skip(.pageHeader)) }
             guard let at = SamsungOfficeServFormat.stampAt(t) else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("a Samsung SMDR record carries MM/DD hh:mm:ss hh:mm:ss (start, duration)", format: id))
             }
             let month = t.number(at, 2)!, day = t.number(at + 3, 2)!
@@ -93,7 +93,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
                 if tokens.count > 2 { r.setExtra("caller_name", tokens[2...].joined(separator: " ")) }
             }
             guard let dirEntry = SamsungOfficeServFormat.types[type] else {
-                if let d = digits, d.contains("GROUP") || d.contains("DND") { return out.append(line.skip("group/DND event, not a call")) }
+                if let d = digits, d.contains("GROUP") || d.contains("DND") { return out.append(line.skip(.event, "group/DND change")) }
                 return out.append(line.reject("unknown call type '\(type)'", format: id))
             }
             r.durationSeconds = duration

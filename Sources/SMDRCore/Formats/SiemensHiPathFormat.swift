@@ -39,7 +39,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
             let long = SiemensHiPathFormat.isLong(t)
             guard long || SiemensHiPathFormat.isCompressed(t) else {
                 if !t.trimmed.contains(where: \.isDigit) || line.bytes.decoded.lowercased().contains("dat") {
-                    return out.append(line.skip("header or text line"))
+                    return out.append(line.skip(.columnHeader))
                 }
                 return out.append(line.reject("a HiPath record starts with the end date DD.MM.YY and time hh:mm:ss", format: id))
             }
@@ -62,7 +62,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
                     r.flags.insert(.disa)
                     info -= 50
                 }
-                if info == 0 { return out.append(line.skip("ringing information, not a call")) }
+                if info == 0 { return out.append(line.skip(.ringNotice)) }
                 switch info {
                 case 1, 3, 5, 7: r.direction = .incoming
                 default: r.direction = .outgoing

@@ -52,12 +52,12 @@ public enum ThreeCXFormat: SMDRFormat {
             let f = CSVSplitter.split(line.bytes)
             if f.first == "historyid" {
                 columns = f.map { $0.trimmingBlanks }
-                return out.append(line.skip("column header"))
+                return out.append(line.skip(.columnHeader))
             }
             var v: [String: String] = [:]
             for (name, value) in zip(columns, f) { if let x = value.nonBlank { v[name] = x } }
             guard f.count >= 6, let start = stamp(v["time_start"]) else {
-                if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("3CX record without a readable time_start (YYYY/MM/DD HH:MM:SS) in its column", format: id))
             }
             var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)

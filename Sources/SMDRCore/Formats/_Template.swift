@@ -38,7 +38,7 @@ enum TemplateFormat: SMDRFormat {
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let t = line.text
             guard t.matches("99:99 ", at: 0) else {
-                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.skip("no digits: not a record")) }
+                if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("a template record starts with HH:MM", format: id))
             }
             let tokens = t.tokens()

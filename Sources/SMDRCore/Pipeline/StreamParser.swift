@@ -1,30 +1,55 @@
 /// Bytes in, events out: framing, the capture's metadata header, format detection and the
 /// format's parser, for one input stream.
 ///
-/// Feed it bytes in chunks of any size, then call ``finish(into:)``. When the format is `auto`,
-/// lines are held until ``FormatDetector/sampleSize`` non-blank lines (or the end of input) have
-/// been seen, then replayed into the chosen parser.
+/// Feed it bytes in chunks of any size, then call ``finish(into:)``. Every framed line ends as a
+/// record (or part of one), a named skip or a reject: none is dropped.
+///
+/// With `format: auto`, lines are held until ``FormatDetector/sampleSize`` non-blank lines (or the
+/// end of input, or a quiet line) have been seen, then read by the format that reads most of them.
+/// Lines no format recognises are rejected as "format not recognised yet" and kept, with a rolling
+/// window of the latest ones; detection runs again on every new line, and once a format is found
+/// the kept lines are read again, in order, by it (``ParseEvent/formatFound(_:)`` tells the
+/// consumer to take back the rejects it had for them). A stream that changes format mid-way (a
+/// run of lines its format rejects that another format reads) is switched the same way.
 public struct StreamParser {
     public private(set) var format: FormatHandle?
-    /// Auto-detection found no format for the first lines; nothing more is read.
-    public private(set) var unrecognised = false
-    /// The decoded first lines that detection looked at (for the error message).
+    /// No format recognised the latest lines: they are being rejected and kept for a later detection.
+    public var unrecognised: Bool { format == nil && !pending.isEmpty }
+    /// The decoded lines that detection last looked at (for the error message).
     public private(set) var sample: [String] = []
 
     private let candidates: [FormatHandle]
     private let options: ParseOptions
+    /// `auto`: detection may run again (a format named by the user is never replaced; a format found
+    /// by an earlier run and resumed from its checkpoint is, when `detecting` says so).
+    private let detecting: Bool
+    /// Rejects for unrecognised lines are emitted at once (a live source quarantines them) rather
+    /// than held until detection or the end of input (a file, where a later format makes them records).
+    private let rejectWhileSearching: Bool
     private var parser: (any RecordParser)?
     private var framer: Framer
+    /// First lines held for detection, not yet reported.
     private var held: [FramedLine] = []
+    /// Lines rejected (or held) since no format recognised the stream, oldest first; re-read once one does.
+    private var pending: [FramedLine] = []
+    /// How many of `pending` have been reported as rejects.
+    private var pendingReported = 0
+    /// Consecutive lines the current format rejected: the start of another format, perhaps.
+    private var rejectedRun: [FramedLine] = []
     private var atStart = true
+
+    /// How many unrecognised lines are kept for a later detection (older ones stay rejected).
+    public static let pendingLimit = 2_000
 
     public init(
         format: FormatHandle?, candidates: [FormatHandle] = FormatHandle.builtIn, options: ParseOptions, maxLineLength: Int = 4096,
-        resumingAt point: Framer.ResumePoint? = nil
+        resumingAt point: Framer.ResumePoint? = nil, detecting: Bool? = nil, rejectWhileSearching: Bool = false
     ) {
         self.format = format
         self.candidates = candidates
         self.options = options
+        self.detecting = detecting ?? (format == nil)
+        self.rejectWhileSearching = rejectWhileSearching
         if let point {
             self.framer = Framer(maxLineLength: maxLineLength, resumingAt: point)
             atStart = point.offset == 0
@@ -35,11 +60,11 @@ public struct StreamParser {
     }
 
     /// Where a restart must begin so that nothing is lost: the framer's line boundary, or the first
-    /// line still held for format detection. `nil` while the parser holds a record back (keep the
+    /// line still held or kept for detection. `nil` while the parser holds a record back (keep the
     /// previous checkpoint then: records are identified by offset, so reading again adds nothing).
     public var resumePoint: Framer.ResumePoint? {
         if parser?.holding == true { return nil }
-        if let first = held.first { return Framer.ResumePoint(offset: first.offset, line: first.number) }
+        if let first = held.first ?? pending.first { return Framer.ResumePoint(offset: first.offset, line: first.number) }
         return framer.resumePoint
     }
 
@@ -62,7 +87,8 @@ public struct StreamParser {
         framer = Framer(maxLineLength: f.maxLineLength)  // the real one is in `f`; no buffer is copied
         f.finish { line in self.handle(line, into: &out) }
         framer = f
-        if parser == nil && !unrecognised { detect(into: &out) }
+        if parser == nil && !held.isEmpty { detectHeld(into: &out) }
+        reportPending(into: &out)
         parser?.finish(into: &out)
     }
 
@@ -70,29 +96,33 @@ public struct StreamParser {
     /// for a full sample) and release records a parser holds for a continuation line. The line
     /// being assembled stays: its end has not come yet.
     public mutating func flushIdle(into out: inout [ParseEvent]) {
-        if parser == nil && !unrecognised && !held.isEmpty { detect(into: &out) }
+        if parser == nil && !held.isEmpty { detectHeld(into: &out) }
         parser?.finish(into: &out)
     }
 
     private mutating func handle(_ line: FramedLine, into out: inout [ParseEvent]) {
-        if unrecognised { return }
-        // A capture may open with a metadata header of `#` lines (Samples/).
+        // A capture may open with a metadata header of `# Key: value` lines (Samples/).
         if atStart {
-            if line.bytes.first == UInt8(ascii: "#") {
-                out.append(.skip(line: line.number, reason: "capture metadata"))
-                return
-            }
+            if Self.isMetadata(line.text) { return out.append(line.skip(.metadata)) }
             atStart = false
         }
-        if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank } }) {
-            out.append(.skip(line: line.number, reason: "blank"))
+        if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank && $0 != 0x0D } }) {
+            return out.append(line.skip(.blank))
+        }
+        if parser == nil {
+            if pending.isEmpty {
+                held.append(line)
+                if held.count >= FormatDetector.sampleSize { detectHeld(into: &out) }
+            } else {
+                search(line, into: &out)
+            }
             return
         }
-        guard parser != nil else {
-            held.append(line)
-            if held.count >= FormatDetector.sampleSize { detect(into: &out) }
-            return
-        }
+        read(line, into: &out)
+    }
+
+    /// One line through the current parser, with the checks every format shares.
+    private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
         if line.truncated {
             out.append(
                 .reject(
@@ -102,21 +132,151 @@ public struct StreamParser {
                         format: format?.id, offset: line.offset)))
             return
         }
+        let first = out.count
         parser!.parse(line, into: &out)
+        var rejected = first < out.count
+        var i = first
+        while i < out.count {
+            switch out[i] {
+            case .record(let r):
+                rejected = false
+                if r.start == nil && r.end == nil && r.durationSeconds == nil {
+                    out[i] = .reject(
+                        Reject(
+                            line: r.line, text: r.raw,
+                            reason: "no time and no duration read: not a \(r.format) record (is the format right?)",
+                            format: r.format, offset: r.offset))
+                }
+            case .reject: break
+            default: rejected = false
+            }
+            i += 1
+        }
+        guard detecting else { return }
+        if rejected {
+            rejectedRun.append(line)
+            if rejectedRun.count >= FormatDetector.sampleSize { switchIfAnotherReads(into: &out) }
+        } else if !rejectedRun.isEmpty {
+            rejectedRun = []
+        }
     }
 
-    private mutating func detect(into out: inout [ParseEvent]) {
-        sample = held.map { $0.bytes.decoded }
-        guard !held.isEmpty else { return }
-        guard let chosen = FormatDetector.detect(sample, among: candidates) else {
-            unrecognised = true
-            held = []
-            return
-        }
-        format = chosen
-        parser = chosen.makeParser(options)
+    /// The first lines are in: pick the format that reads them best, or start searching.
+    private mutating func detectHeld(into out: inout [ParseEvent]) {
         let lines = held
         held = []
-        for line in lines { handle(line, into: &out) }
+        if let chosen = best(for: lines) {
+            use(chosen, previous: nil, replayFrom: nil, lines: lines, into: &out)
+            return
+        }
+        for line in lines { search(line, into: &out) }
+    }
+
+    /// No format yet: the line is kept (and rejected), and detection runs on the latest lines.
+    private mutating func search(_ line: FramedLine, into out: inout [ParseEvent]) {
+        pending.append(line)
+        if pending.count > Self.pendingLimit {
+            if pendingReported == 0 { out.append(Self.notRecognised(pending[0])) } else { pendingReported -= 1 }
+            pending.removeFirst()
+        }
+        if rejectWhileSearching {
+            out.append(Self.notRecognised(line))
+            pendingReported += 1
+        }
+        let window = Array(pending.suffix(FormatDetector.sampleSize))
+        guard let chosen = best(for: window) else { return }
+        let lines = pending
+        let reported = pendingReported
+        pending = []
+        pendingReported = 0
+        use(chosen, previous: nil, replayFrom: reported > 0 ? lines.first?.offset : nil, lines: lines, into: &out)
+    }
+
+    /// A run of rejected lines: another format may have taken over the stream.
+    private mutating func switchIfAnotherReads(into out: inout [ParseEvent]) {
+        let run = rejectedRun
+        rejectedRun = []
+        guard let chosen = best(for: run, excluding: format?.id), let previous = format else { return }
+        use(chosen, previous: previous.id, replayFrom: run.first!.offset, lines: run, into: &out)
+    }
+
+    private mutating func use(_ chosen: FormatHandle, previous: String?, replayFrom: Int64?, lines: [FramedLine], into out: inout [ParseEvent]) {
+        if let previous { parser?.finish(into: &out) }
+        format = chosen
+        parser = chosen.makeParser(options)
+        if previous != nil || replayFrom != nil {
+            out.append(.formatFound(FormatChange(format: chosen.id, previous: previous, line: lines.first?.number ?? 0, replayFrom: replayFrom)))
+        }
+        for line in lines { read(line, into: &out) }
+    }
+
+    private mutating func reportPending(into out: inout [ParseEvent]) {
+        for line in pending.dropFirst(pendingReported) { out.append(Self.notRecognised(line)) }
+        pendingReported = pending.count
+    }
+
+    /// The candidate that reads the most of these lines as records (fewest rejects next, then the
+    /// higher claim), among those that claim them; `nil` when none reads any.
+    private mutating func best(for lines: [FramedLine], excluding: String? = nil) -> FormatHandle? {
+        let decoded = lines.map { $0.bytes.decoded }
+        sample = decoded
+        var best: (handle: FormatHandle, records: Int, rejects: Int, claim: Int)?
+        for f in candidates where f.id != excluding {
+            let claim = f.claim(decoded)
+            guard claim > 0 else { continue }
+            var p = f.makeParser(options)
+            var events: [ParseEvent] = []
+            for line in lines where !line.truncated { p.parse(line, into: &events) }
+            p.finish(into: &events)
+            var records = 0, rejects = 0
+            for e in events {
+                switch e {
+                case .record(let r) where r.start != nil || r.end != nil || r.durationSeconds != nil: records += 1
+                case .record, .reject: rejects += 1
+                default: break
+                }
+            }
+            let score = (records - rejects, claim)
+            if let b = best, (b.records - b.rejects, b.claim) >= score { continue }
+            best = (f, records, rejects, claim)
+        }
+        guard let best, best.records > 0 else { return nil }
+        return best.handle
+    }
+
+    private static func notRecognised(_ line: FramedLine) -> ParseEvent {
+        .reject(
+            Reject(
+                line: line.number, text: line.bytes.decoded,
+                reason: "format not recognised yet: kept, and read again once a format recognises the stream (or name it with --format)",
+                format: nil, offset: line.offset))
+    }
+
+    /// `# Key: value` (a capture's metadata header), not a PBX's own `#` rule.
+    private static func isMetadata(_ t: ByteText) -> Bool {
+        guard t.count > 3, t[0] == UInt8(ascii: "#"), t[1] == UInt8(ascii: " ") else { return false }
+        var i = 2
+        while i < t.count, t[i].isLetter || t[i] == UInt8(ascii: "-") { i += 1 }
+        return i > 2 && i < t.count && t[i] == UInt8(ascii: ":")
+    }
+}
+
+/// The stream's format was found after lines had been rejected, or changed mid-stream.
+public struct FormatChange: Sendable, Equatable {
+    /// The format now reading the stream.
+    public var format: String
+    /// The format that read it before (`nil` when none had recognised it).
+    public var previous: String?
+    /// The first line read by the new format.
+    public var line: Int
+    /// Stream position from which earlier rejects are taken back: the lines there are read again
+    /// and their events follow this one. `nil` when nothing was reported for them yet.
+    public var replayFrom: Int64?
+
+    public init(format: String, previous: String?, line: Int, replayFrom: Int64?) {
+        self.format = format
+        self.previous = previous
+        self.line = line
+        self.replayFrom = replayFrom
     }
 }

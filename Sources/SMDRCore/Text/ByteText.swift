@@ -217,6 +217,24 @@ extension String {
 }
 
 extension ByteText {
+    /// Only rule characters (`-`, `=`, `*`, `_`, `+`, `|`, `#`, `~`, box drawing in CP866/UTF-8) and blanks, with at least three of them.
+    public var isRule: Bool {
+        var marks = 0
+        for i in 0..<count {
+            let b = self[i]
+            switch b {
+            case UInt8(ascii: "-"), UInt8(ascii: "="), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "|"),
+                UInt8(ascii: "#"), UInt8(ascii: "~"), UInt8(ascii: "."), 0x80...0xDF, 0xE2:
+                marks += 1  // ASCII marks; CP866 box drawing (B0-DF); UTF-8 box drawing (E2 94/95 xx)
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D, 0x1A, 0x11, 0x13, 0x07:
+                continue
+            default:
+                return false
+            }
+        }
+        return marks >= 3
+    }
+
     /// `n` digits at column `at` as a number, or `nil` when any of them is not a digit.
     @inline(__always) public func number(_ at: Int, _ n: Int) -> Int? {
         guard at >= 0, at + n <= count else { return nil }
@@ -236,5 +254,13 @@ extension FramedLine {
         .reject(Reject(line: number, text: bytes.decoded, reason: reason, format: format, offset: offset))
     }
 
-    public func skip(_ reason: String) -> ParseEvent { .skip(line: number, reason: reason) }
+    /// A line with no digits where a record was expected: a rule when it is only rule characters,
+    /// otherwise a reject (a heading or message the PBX prints must be named by its format).
+    public func noDigits(format: String) -> ParseEvent {
+        if text.isRule { return skip(.rule) }
+        return reject("text with no digits where a \(format) record was expected", format: format)
+    }
+
+    /// This line is not a call record, of the named kind (`detail` says more where useful).
+    public func skip(_ kind: SkipKind, _ detail: String? = nil) -> ParseEvent { .skip(line: number, kind: kind, detail: detail) }
 }
