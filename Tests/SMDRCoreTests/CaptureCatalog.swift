@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCore
+import Testing
 
 /// Every capture the team holds: `Samples/`, `../shared/samples/` and `../shared/field/`.
 struct Capture: CustomTestStringConvertible, Sendable {
