@@ -75,11 +75,13 @@ func framedLineCount(_ bytes: [UInt8]) -> Int {
 }
 
 /// A line with the shape of a call record: two clock readings (a time and a duration) and a run
-/// of at least two more digits (an extension, a trunk or a number) elsewhere.
+/// of at least two more digits (an extension, a trunk or a number) elsewhere. Dates are not clocks.
 func looksLikeACall(_ text: String) -> Bool {
     let clock = /\d{1,2}[:'.]\d\d(?:[:'.]\d\d)?/
-    let clocks = text.matches(of: clock)
+    let undated = text.replacing(/\d{1,4}[.\/-]\d{1,2}[.\/-]\d{2,4}/, with: " ")
+        .replacing(/(?i)(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* *\d{1,2}, *\d{4}/, with: " ")
+    let clocks = undated.matches(of: clock)
     guard clocks.count >= 2 else { return false }
-    let rest = text.replacing(clock, with: " ")
+    let rest = undated.replacing(clock, with: " ")
     return rest.contains(/\d{2,}/)
 }

@@ -7,7 +7,7 @@ import Yams
 /// id: acme-2000                    # used by --format and in each record's `format`
 /// title: Acme 2000 SMDR
 /// claim: '^\d\d/\d\d/\d\d '        # regex every record line matches (for --format auto)
-/// skip: ['^Date', '^-+$']          # regexes of lines that are not records (headers, rules)
+/// skip: {column-header: [^Date], rule: [^-+$]}   # lines that are not records, by kind (or a list: page headers)
 /// columns:                         # fixed columns, 1-based and inclusive as manuals write them…
 ///   date: 1-8
 ///   time: 10-14
@@ -21,20 +21,26 @@ import Yams
 /// time_format: HH:mm               # HH hh mm ss a (AM/PM) (default HH:mm:ss)
 /// time_is: start                   # or end: which end of the call the PBX prints
 /// duration_format: clock           # clock (hh:mm:ss, mm:ss, hh:mm'ss), seconds or minutes
-/// direction: {incoming: [I], outgoing: [O], internal: [X]}   # values of the `direction` field
-/// answered: [Y, "1"]               # values of the `answered` field that mean answered
+/// direction: {incoming: [I, '<I>*'], outgoing: [O], internal: [X]}   # values of the `direction` field ('*' ends a prefix)
+/// answered: [Y, "1"]               # values of the `answered` field that mean answered (others: not answered)
+/// # answered: {yes: [ANSWERED], no: [NO ANSWER, BUSY, FAILED]}     # or both lists: other values give null
+/// datetime_format: MM/dd/yy HH:mm  # a combined `datetime` (or `end_datetime`) field
+/// masked: X.                       # characters that mask digits: number null, flag `masked`, dialled kept
+/// continuation: '^\s{20,}\S'       # lines that continue the record before them (folded into it)
+/// continuation_pattern: '(?<caller_name>\S.*)$'   # named groups read from a continuation line
 /// ```
 ///
-/// Field names are the canonical ones (`date`, `time`, `end_date`, `end_time`, `duration`, `ring`,
-/// `hold`, `park`, `direction`, `answered`, `extension`, `extension_name`, `trunk`, `number`,
-/// `dialed`, `account_code`, `units`, `pbx_cost`, `currency`, `call_id`); any other name becomes an
-/// extra field of the record.
+/// Field names are the canonical ones (`date`, `time`, `datetime`, `end_date`, `end_time`,
+/// `end_datetime`, `duration`, `ring`, `hold`, `park`, `direction`, `answered` (or `disposition`),
+/// `extension`, `extension_name`, `trunk`, `number`, `dialed`, `account_code`, `units`, `pbx_cost`,
+/// `currency`, `call_id`); any other name becomes an extra field of the record. Unknown keys in the
+/// file are errors with their line and column.
 public struct CustomFormat: Sendable {
     public struct Spec: Decodable, Sendable {
         var id: String
         var title: String?
         var claim: String?
-        var skip: [String]?
+        var skip: SkipPatterns?
         var columns: [String: String]?
         var pattern: String?
         var separator: String?
@@ -44,7 +50,67 @@ public struct CustomFormat: Sendable {
         var time_is: String?
         var duration_format: String?
         var direction: [String: [String]]?
-        var answered: [String]?
+        var answered: AnsweredValues?
+        var datetime_format: String?
+        var masked: String?
+        var continuation: String?
+        var continuation_pattern: String?
+
+        static let keys: Set<String> = [
+            "id", "title", "claim", "skip", "columns", "pattern", "separator", "fields", "date_format", "time_format", "time_is",
+            "duration_format", "direction", "answered", "datetime_format", "masked", "continuation", "continuation_pattern",
+        ]
+    }
+
+    /// `skip: [regex, …]` (page headers) or `skip: {column-header: [regex], rule: [regex], …}` by kind.
+    struct SkipPatterns: Decodable, Sendable {
+        var byKind: [(SkipKind, String)]
+
+        init(from decoder: any Decoder) throws {
+            if let list = try? decoder.singleValueContainer().decode([String].self) {
+                byKind = list.map { (.pageHeader, $0) }
+                return
+            }
+            let map = try decoder.singleValueContainer().decode([String: [String]].self)
+            byKind = []
+            for (name, patterns) in map.sorted(by: { $0.key < $1.key }) {
+                guard let kind = SkipKind(rawValue: name) else {
+                    throw DecodingError.dataCorrupted(
+                        .init(codingPath: decoder.codingPath, debugDescription: "unknown kind '\(name)' (one of \(SkipKind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                }
+                byKind += patterns.map { (kind, $0) }
+            }
+        }
+    }
+
+    /// `answered: [values]` (anything else: not answered) or `answered: {yes: […], no: […]}` (anything else: null).
+    struct AnsweredValues: Decodable, Sendable {
+        var yes: [String]
+        var no: [String]?
+
+        init(from decoder: any Decoder) throws {
+            if let list = try? decoder.singleValueContainer().decode([String].self) {
+                yes = list
+                no = nil
+                return
+            }
+            let c = try decoder.container(keyedBy: Key.self)
+            yes = try c.decode([String].self, forKey: .yes)
+            no = try c.decodeIfPresent([String].self, forKey: .no) ?? []
+        }
+        enum Key: String, CodingKey { case yes, no }
+
+        init(yes: [String], no: [String]?) {
+            self.yes = yes
+            self.no = no
+        }
+
+        func answered(_ value: String) -> Bool? {
+            let u = value.uppercased()
+            if yes.contains(where: { $0.uppercased() == u }) { return true }
+            guard let no else { return false }
+            return no.contains(where: { $0.uppercased() == u }) ? false : nil
+        }
     }
 
     enum Layout: Sendable {
@@ -58,20 +124,33 @@ public struct CustomFormat: Sendable {
     let spec: Spec
     let layout: Layout
     let claimRegex: NSRegularExpressionBox?
-    let skipRegexes: [NSRegularExpressionBox]
+    let skipRegexes: [(kind: SkipKind, regex: NSRegularExpressionBox)]
+    let continuationRegex: NSRegularExpressionBox?
+    let continuationPattern: (NSRegularExpressionBox, names: [String])?
 
     public static let canonicalFields: Set<String> = [
-        "date", "time", "end_date", "end_time", "duration", "ring", "hold", "park", "direction", "answered", "extension",
-        "extension_name", "trunk", "number", "dialed", "account_code", "units", "pbx_cost", "currency", "call_id",
+        "date", "time", "datetime", "end_date", "end_time", "end_datetime", "duration", "ring", "hold", "park", "direction", "answered",
+        "extension", "extension_name", "trunk", "number", "dialed", "account_code", "units", "pbx_cost", "currency", "call_id",
     ]
 
     /// Reads and checks a YAML description. Errors name the file and the key at fault.
     public static func load(yaml: String, source: String) throws -> CustomFormat {
         let spec: Spec
+        // A misspelt key is an error, not a setting silently ignored.
+        if case .mapping(let top)? = try? Yams.compose(yaml: yaml) {
+            for (key, _) in top {
+                guard let name = key.string, !Spec.keys.contains(name) else { continue }
+                let at = key.mark.map { ":\($0.line):\($0.column)" } ?? ""
+                let near = Spec.keys.sorted().first { $0.count > 2 && (name.contains($0) || $0.contains(name) || editDistance($0, name) <= 2) }
+                throw CustomFormatError("\(source)\(at): unknown key '\(name)'\(near.map { " (did you mean '\($0)'?)" } ?? "")")
+            }
+        }
         do {
             spec = try YAMLDecoder().decode(Spec.self, from: yaml)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw CustomFormatError("\(source): missing key '\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw CustomFormatError("\(source): key '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
         } catch let DecodingError.typeMismatch(_, ctx) {
             throw CustomFormatError("\(source): key '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
         } catch {
@@ -93,7 +172,15 @@ public struct CustomFormat: Sendable {
             }
         }
         claimRegex = try spec.claim.map { try regex($0, "claim") }
-        skipRegexes = try (spec.skip ?? []).map { try regex($0, "skip") }
+        skipRegexes = try (spec.skip?.byKind ?? []).map { ($0.0, try regex($0.1, "skip")) }
+        continuationRegex = try spec.continuation.map { try regex($0, "continuation") }
+        if let p = spec.continuation_pattern {
+            let names = p.matches(of: /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/).map { String($0.output.1) }
+            guard !names.isEmpty else { throw CustomFormatError("\(source): key 'continuation_pattern' has no named groups (?<name>…)") }
+            continuationPattern = (try regex(p, "continuation_pattern"), names)
+        } else {
+            continuationPattern = nil
+        }
         let layouts = [spec.columns != nil, spec.pattern != nil, spec.fields != nil].filter { $0 }.count
         guard layouts == 1 else {
             throw CustomFormatError("\(source): give exactly one of 'columns', 'pattern' or 'fields' (with 'separator')")
@@ -117,6 +204,18 @@ public struct CustomFormat: Sendable {
             let sep = spec.separator ?? ","
             guard sep.utf8.count == 1 else { throw CustomFormatError("\(source): key 'separator' must be one character") }
             layout = .separated(separator: sep.utf8.first!, names: spec.fields!)
+        }
+        // A field name one typo away from a canonical one is a mistake, not an extra field.
+        let names: [String]
+        switch layout {
+        case .columns(let list): names = list.map(\.name)
+        case .pattern(_, let n): names = n
+        case .separated(_, let n): names = n.filter { $0 != "-" }
+        }
+        for name in names where !CustomFormat.canonicalFields.contains(name) && name != "disposition" {
+            if let near = CustomFormat.canonicalFields.sorted().first(where: { editDistance($0, name) <= ($0.count >= 5 ? 2 : 1) }) {
+                throw CustomFormatError("\(source): field '\(name)' is not a field name (did you mean '\(near)'?); other extra names are kept as they are")
+            }
         }
         if let t = spec.time_is, t != "start" && t != "end" {
             throw CustomFormatError("\(source): key 'time_is' must be start or end, got '\(t)'")
@@ -161,18 +260,44 @@ public struct CustomFormat: Sendable {
         return values
     }
 
+    /// The named values of a continuation line.
+    func continuationFields(of line: String) -> [String: String] {
+        guard let (r, names) = continuationPattern, let m = r.regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) else { return [:] }
+        var values: [String: String] = [:]
+        for name in names {
+            let range = m.range(withName: name)
+            if range.location != NSNotFound, let rr = Range(range, in: line), let v = String(line[rr]).nonBlank { values[name] = v }
+        }
+        return values
+    }
+
     struct Parser: RecordParser {
         let format: CustomFormat
         var calendar: PBXCalendar
+        /// A record waiting for its continuation lines (only when the format has `continuation`).
+        var held: (values: [String: String], raw: String, line: FramedLine)?
 
         init(format: CustomFormat, options: ParseOptions) {
             self.format = format
             self.calendar = PBXCalendar(options)
         }
 
+        var holding: Bool { held != nil }
+
+        mutating func finish(into out: inout [ParseEvent]) { release(into: &out) }
+
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
             let text = line.bytes.decoded
-            if format.skipRegexes.contains(where: { $0.matches(text) }) { return out.append(line.skip(.pageHeader, "matches a skip pattern")) }
+            if let c = format.continuationRegex, c.matches(text) {
+                guard held != nil else {
+                    return out.append(line.reject("a continuation line with no record before it", format: format.id))
+                }
+                held!.raw += "\n" + text
+                for (k, v) in format.continuationFields(of: text) where held!.values[k] == nil { held!.values[k] = v }
+                return
+            }
+            release(into: &out)
+            if let s = format.skipRegexes.first(where: { $0.regex.matches(text) }) { return out.append(line.skip(s.kind)) }
             if let claim = format.claimRegex, !claim.matches(text) {
                 if !text.contains(where: \.isNumber) { return out.append(line.noDigits(format: format.id)) }
                 return out.append(line.reject("does not match the format's claim pattern", format: format.id))
@@ -180,6 +305,20 @@ public struct CustomFormat: Sendable {
             guard let v = format.fields(of: text, bytes: line.text) else {
                 return out.append(line.reject("does not match the format's pattern", format: format.id))
             }
+            if format.continuationRegex != nil {
+                held = (v, text, line)
+                return
+            }
+            out.append(record(v, raw: text, line: line))
+        }
+
+        mutating func release(into out: inout [ParseEvent]) {
+            guard let h = held else { return }
+            held = nil
+            out.append(record(h.values, raw: h.raw, line: h.line))
+        }
+
+        mutating func record(_ v: [String: String], raw text: String, line: FramedLine) -> ParseEvent {
             let spec = format.spec
             var r = CallRecord(format: format.id, raw: text, line: line.number, offset: line.offset)
             func seconds(_ key: String) -> Int?? {
@@ -194,7 +333,7 @@ public struct CustomFormat: Sendable {
             }
             for key in ["duration", "ring", "hold", "park"] {
                 guard let value = seconds(key) else {
-                    return out.append(line.reject("field '\(key)' is not a duration: '\(v[key]!)'", format: format.id))
+                    return line.reject("field '\(key)' is not a duration: '\(v[key]!)'", format: format.id)
                 }
                 switch key {
                 case "duration": r.durationSeconds = value
@@ -204,10 +343,12 @@ public struct CustomFormat: Sendable {
                 }
             }
             if let d = v["direction"] {
-                for (dir, values) in spec.direction ?? [:] where values.contains(d) { r.direction = Direction(rawValue: dir) }
+                for (dir, values) in (spec.direction ?? [:]).sorted(by: { $0.key < $1.key }) where values.contains(where: { matches(d, $0) }) {
+                    r.direction = Direction(rawValue: dir)
+                }
             }
-            if let a = v["answered"] {
-                r.answered = (spec.answered ?? ["1", "Y", "YES", "TRUE", "A"]).contains(a.uppercased()) || (spec.answered ?? []).contains(a)
+            if let a = v["answered"] ?? v["disposition"] {
+                r.answered = (spec.answered ?? AnsweredValues(yes: ["1", "Y", "YES", "TRUE", "A", "ANSWERED"], no: nil)).answered(a)
             } else if let d = r.durationSeconds {
                 r.answered = d > 0
             }
@@ -215,14 +356,20 @@ public struct CustomFormat: Sendable {
             r.extensionName = v["extension_name"]
             r.trunk = v["trunk"]
             r.dialed = v["dialed"]
-            r.number = (v["number"] ?? v["dialed"])?.phoneDigits
+            let party = v["number"] ?? v["dialed"]
+            if let party, let masks = spec.masked, party.contains(where: { masks.contains($0) }) {
+                r.flags.insert(.masked)
+                if r.dialed == nil { r.dialed = party }
+            } else {
+                r.number = party?.phoneDigits
+            }
             r.accountCode = v["account_code"]
             if let u = v["units"] {
-                guard let units = Int(u) else { return out.append(line.reject("field 'units' is not a whole number: '\(u)'", format: format.id)) }
+                guard let units = Int(u) else { return line.reject("field 'units' is not a whole number: '\(u)'", format: format.id) }
                 r.units = units
             }
             if let c = v["pbx_cost"] {
-                guard let cost = Decimals.normalise(c) else { return out.append(line.reject("field 'pbx_cost' is not an amount: '\(c)'", format: format.id)) }
+                guard let cost = Decimals.normalise(c) else { return line.reject("field 'pbx_cost' is not an amount: '\(c)'", format: format.id) }
                 r.pbxCost = cost
             }
             r.currency = v["currency"]
@@ -230,18 +377,26 @@ public struct CustomFormat: Sendable {
             for (k, value) in v.sorted(by: { $0.key < $1.key }) where !CustomFormat.canonicalFields.contains(k) {
                 r.setExtra(k, value)
             }
-            // Date and time.
+            // Date and time: separate date and time fields, or one combined field.
             var printed: ZonedTime?
             var printedEnd: ZonedTime?
-            if let d = v["date"] {
+            if let dt = v["datetime"] {
+                guard let civil = readCombined(dt) else {
+                    return line.reject("datetime '\(dt)' does not read as \(spec.datetime_format ?? "yyyy-MM-dd HH:mm:ss")", format: format.id)
+                }
+                printed = calendar.clock.zoned(civil)
+            } else if let d = v["date"] {
                 guard let civil = readDateTime(date: d, time: v["time"]) else {
-                    return out.append(line.reject("date/time '\(d) \(v["time"] ?? "")' does not read as \(spec.date_format ?? "yyyy-MM-dd") \(spec.time_format ?? "HH:mm:ss")", format: format.id))
+                    return line.reject("date/time '\(d) \(v["time"] ?? "")' does not read as \(spec.date_format ?? "yyyy-MM-dd") \(spec.time_format ?? "HH:mm:ss")", format: format.id)
                 }
                 printed = calendar.clock.zoned(civil)
             }
-            if let d = v["end_date"] ?? v["date"], let t = v["end_time"] {
+            if let dt = v["end_datetime"] {
+                guard let civil = readCombined(dt) else { return line.reject("end datetime '\(dt)' does not read", format: format.id) }
+                printedEnd = calendar.clock.zoned(civil)
+            } else if let d = v["end_date"] ?? v["date"], let t = v["end_time"] {
                 guard let civil = readDateTime(date: d, time: t) else {
-                    return out.append(line.reject("end date/time '\(d) \(t)' does not read", format: format.id))
+                    return line.reject("end date/time '\(d) \(t)' does not read", format: format.id)
                 }
                 printedEnd = calendar.clock.zoned(civil)
             }
@@ -251,7 +406,28 @@ public struct CustomFormat: Sendable {
             } else {
                 r.setTimes(start: printed, end: printedEnd, elapsed: total, zone: calendar.clock)
             }
-            out.append(.record(r))
+            return .record(r)
+        }
+
+        /// `value` equals `pattern`, or starts with it when the pattern ends in `*`.
+        func matches(_ value: String, _ pattern: String) -> Bool {
+            pattern.hasSuffix("*") ? value.hasPrefix(pattern.dropLast()) : value == pattern
+        }
+
+        /// A combined date and time, split where the `datetime_format` puts its first blank.
+        mutating func readCombined(_ text: String) -> CivilDateTime? {
+            let pattern = format.spec.datetime_format ?? "yyyy-MM-dd HH:mm:ss"
+            guard let sp = pattern.firstIndex(of: " ") else { return readDateTime(date: text, time: nil) }
+            let datePart = String(pattern[..<sp]), timePart = String(pattern[pattern.index(after: sp)...])
+            let t = text.trimmingBlanks
+            // The date has no blank inside: cut the text at its first run of blanks.
+            guard let cut = t.firstIndex(of: " ") else { return nil }
+            let dateText = String(t[..<cut])
+            let timeText = String(t[cut...]).trimmingBlanks
+            guard let (y, m, d) = DatePattern.read(dateText, pattern: datePart),
+                let (hh, mm, ss) = DatePattern.readTime(timeText, pattern: timePart)
+            else { return nil }
+            return CivilDateTime(year: y ?? calendar.years.year(month: m, day: d), month: m, day: d, hour: hh, minute: mm, second: ss)
         }
 
         mutating func readDateTime(date: String, time: String?) -> CivilDateTime? {
@@ -265,6 +441,22 @@ public struct CustomFormat: Sendable {
             return CivilDateTime(year: year, month: m, day: d, hour: hour, minute: minute, second: second)
         }
     }
+}
+
+/// Levenshtein distance, for "did you mean" on a misspelt key.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    var row = Array(0...y.count)
+    for i in 1...max(1, x.count) where !x.isEmpty {
+        var prev = row[0]
+        row[0] = i
+        for j in 1...max(1, y.count) where !y.isEmpty {
+            let cur = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+            prev = cur
+        }
+    }
+    return row[y.count]
 }
 
 public struct CustomFormatError: Error, CustomStringConvertible {
