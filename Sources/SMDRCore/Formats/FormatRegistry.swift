@@ -3,6 +3,8 @@ public enum FormatRegistry {
     public static let builtIn: [any SMDRFormat.Type] = [
         AlcatelOXOFormat.self,
         AlcatelOXEFormat.self,
+        Alcatel4200Format.self,
+        AvayaCMFormat.self,
         AvayaIPOfficeFormat.self,
         PanasonicFormat.self,
         PanasonicTESFormat.self,
