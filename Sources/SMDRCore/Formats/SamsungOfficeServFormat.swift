@@ -57,8 +57,11 @@
 /// Lines accounted for: titles (`SMDR REPORT FOR`, `<< STATION MESSAGE DETAILED RECORDING >>`)
 /// are page headers, headings column headers, `=`/`-` rules rules, MMC 725 pseudo-records
 /// (`GROUP IN 510`, DND) events. Bytes before a record that a terminal left (backspace
-/// over-striking, stray 8-bit bytes) are stepped over; the record's `raw` keeps them. A line that
-/// begins inside a record whose start was lost (`:00:31  xINCOMING`) is rejected.
+/// over-striking, stray 8-bit bytes) are stepped over; the record's `raw` keeps them. A record
+/// broken over two lines (the first ends inside the start time or duration, the second starts at
+/// column 1 with the rest) is folded into one record with both lines in `raw`; a first part with
+/// no fitting rest is rejected, and so is a line that begins inside a record whose start was lost
+/// (`:00:31  xINCOMING` in the NX-1232 capture).
 public enum SamsungOfficeServFormat: SMDRFormat {
     public static let id = "samsung-officeserv"
     public static let title = "Samsung OfficeServ / DCS / iDCS / NX / SKP SMDR (TCP records, printed reports, SKP-816 export)"
@@ -241,6 +244,18 @@ public enum SamsungOfficeServFormat: SMDRFormat {
         return last + 1
     }
 
+    /// The first part of a printed record broken before the end of its duration: short digit
+    /// tokens, a date, then only part of the start time and duration.
+    static func isHead(_ t: ByteText) -> Bool {
+        let toks = t.tokens()
+        if let st = stamp(t, toks), st.durationAt != nil { return false }
+        guard toks.count >= 3, let d = toks.firstIndex(where: { $0.count == 5 && (t.matches("99/99", at: $0.lowerBound) || t.matches("99:99", at: $0.lowerBound)) }),
+            d >= 1, d <= 4, toks[..<d].allSatisfy({ isDigitsToken(t, $0) }), toks.count <= d + 3
+        else { return false }
+        return toks[(d + 1)...].allSatisfy { r in t.slice(r.lowerBound, r.upperBound).allSatisfy { $0.isDigit || $0 == UInt8(ascii: ":") } }
+            && toks.last!.upperBound == t.count
+    }
+
     static func headingLine(_ t: ByteText) -> Bool {
         t.find("STT.TIME") != nil || (t.find("EXT ") != nil && t.find("DURATION") != nil)
     }
@@ -281,7 +296,41 @@ public enum SamsungOfficeServFormat: SMDRFormat {
             reference = options.receivedLocal
         }
 
+        /// The first part of a record the printer broke over two lines, waiting for the rest.
+        var head: FramedLine?
+        var holding: Bool { head != nil }
+
+        mutating func finish(into out: inout [ParseEvent]) {
+            if let h = head {
+                head = nil
+                out.append(h.reject("a record cut short: the line ends before its duration and no continuation followed", format: id))
+            }
+        }
+
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
+            if let h = head {
+                head = nil
+                // The rest of a broken record starts at the line's first column (no indent).
+                if !line.text[0].isBlank {
+                    var joined = FramedLine(bytes: ArraySlice(Array(h.bytes) + Array(line.bytes)), number: h.number, offset: h.offset)
+                    joined.framed = h.framed
+                    var events: [ParseEvent] = []
+                    parseLine(joined, into: &events)
+                    if events.count == 1, case .record(var r) = events[0] {
+                        r.raw = h.bytes.decoded + "\n" + line.bytes.decoded
+                        return out.append(.record(r))
+                    }
+                }
+                out.append(h.reject("a record cut short: the line ends before its duration and the next line does not complete it", format: id))
+            }
+            if SamsungOfficeServFormat.isHead(line.text) {
+                head = line
+                return
+            }
+            parseLine(line, into: &out)
+        }
+
+        mutating func parseLine(_ line: FramedLine, into out: inout [ParseEvent]) {
             var t = line.text
             if t.find("\t") != nil, t.find("SMDR") == nil { return parseExport(line, into: &out) }
             let cut = SamsungOfficeServFormat.junkEnd(t)
@@ -554,6 +603,10 @@ public enum SamsungOfficeServFormat: SMDRFormat {
         FormatVector(
             ["   42    63    09/10   15:49:24   00:00:42  415*                OUTGOING      "], options: .vectorsWith(year: 2004),
             ["extension": "\"42\"", "trunk": "\"63\"", "dialed": "\"415*\"", "number": "\"415\"", "direction": "\"outgoing\""]),
+        // A record the printer broke inside its duration: the rest, at the next line's first column, is folded in.
+        FormatVector(
+            ["    201   701  02:18 15:05:53  00", ":00:37  xINCOMING                             "], options: .vectorsWith(year: 2005),
+            ["start": "\"2005-02-18T15:05:53+01:00\"", "duration_s": "37", "extension": "\"201\"", "direction": "\"incoming\""]),
         // SKP-816 export: month-day 00-00 = date unknown.
         FormatVector(
             ["2001\t031\t003\t2002-00-00 17:31:17\t00:00:10\tINCOMING\t"],
