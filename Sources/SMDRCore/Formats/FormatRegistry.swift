@@ -18,6 +18,8 @@ public enum FormatRegistry {
         AsteriskCSVFormat.self,
         ThreeCXFormat.self,
         CiscoCUCMFormat.self,
+        MulticomFormat.self,
+        TelradFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {
