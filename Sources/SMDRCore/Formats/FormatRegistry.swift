@@ -16,6 +16,8 @@ public enum FormatRegistry {
         AsteriskCSVFormat.self,
         ThreeCXFormat.self,
         CiscoCUCMFormat.self,
+        EricssonBP250Format.self,
+        HybrexFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {
