@@ -129,7 +129,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
             case .long: timeAt = o + 9
             case .spaced:
                 var i = o + 8
-                while t[i].isBlank { i += 1 }
+                while i < t.count && t[i].isBlank { i += 1 }
                 timeAt = i
             }
             var number: String?
@@ -200,7 +200,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
                 }
                 r.durationSeconds = d
                 var k = timeAt + 8
-                while t[k].isBlank && k < t.count { k += 1 }
+                while k < t.count && t[k].isBlank { k += 1 }
                 let rest = ByteText(t.slice(k + 8, t.count))
                 let tokens = rest.tokens()
                 guard tokens.count >= 2 else {
@@ -282,6 +282,14 @@ public enum SiemensHiPathFormat: SMDRFormat {
         FormatVector(
             [row([(1, "13.09.26"), (10, "14:05:33"), (19, "  2"), (23, "   202"), (30, "   12"), (36, "00:01:00"), (45, "08912????"), (66, "       0.36"), (78, "51")], width: 79)],
             ["direction": "\"incoming\"", "flags": "[\"disa\",\"masked\"]", "pbx_cost": "\"0.36\"", "ring_s": "12", "number": "null"]),
+        // Long format under its heading (German system language); `;`-separated output.
+        FormatVector(
+            ["Datum    Zeit     Ltg Tln    Ruf   Dauer    Rufnummer            Betrag      I",
+             row([(1, "13.09.26"), (10, "14:05:33"), (19, "  2"), (23, "   202"), (30, "   12"), (36, "00:01:00"), (45, "0891234567"), (66, "       0.36"), (78, " 6")], width: 79)],
+            ["direction": "\"outgoing\"", "flags": "[\"forward\"]", "number": "\"0891234567\"", "information_element": "6"]),
+        FormatVector(
+            ["13.09.26;14:05:33;1;201;;00:00:45;0301234567;;1;;;;;"],
+            ["direction": "\"incoming\"", "duration_s": "45", "number": "\"0301234567\"", "start": "\"2026-09-13T14:04:48+02:00\"", "ring_s": "null"]),
         // Hicom 250 (field capture): end time, duration, extension, trunk, number.
         FormatVector(
             ["21/12/05  18:19:33  00:04:39   107    04  427594                "],
