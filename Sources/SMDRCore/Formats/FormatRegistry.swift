@@ -20,6 +20,8 @@ public enum FormatRegistry {
         CiscoCUCMFormat.self,
         MulticomFormat.self,
         TelradFormat.self,
+        EricssonBP250Format.self,
+        HybrexFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {
