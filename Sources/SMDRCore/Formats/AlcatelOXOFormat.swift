@@ -84,7 +84,8 @@ public enum AlcatelOXOFormat: SMDRFormat {
         var score = 0
         for l in lines {
             if let h = headerLabels(l), h.contains(where: { $0.code == "TAX" || $0.code == "DNU" }) { score += 50 }
-            if l.contains("-->") || l.contains("<--") { score += 20 }
+            // OXO's default statement: USER, then the direction arrow (a 4200 prints two users before it).
+            if let arrow = l.split(separator: " ").firstIndex(where: { $0 == "-->" || $0 == "<--" }), arrow == 1 { score += 20 }
             if let (label, _) = ticketPair(l), labels.contains(where: { $0.0 == label }) { score += 10 }
         }
         return min(score, 95)

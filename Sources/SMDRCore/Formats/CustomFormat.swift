@@ -345,6 +345,7 @@ public struct CustomFormat: Sendable {
             if let d = v["direction"] {
                 for (dir, values) in (spec.direction ?? [:]).sorted(by: { $0.key < $1.key }) where values.contains(where: { matches(d, $0) }) {
                     r.direction = Direction(rawValue: dir)
+                    break
                 }
             }
             if let a = v["answered"] ?? v["disposition"] {
