@@ -163,7 +163,7 @@ public enum CiscoCUCMFormat: SMDRFormat {
             if let m = v("globalCallID_callManagerId"), let c = v("globalCallID_callId") { r.callID = "\(m)-\(c)" }
             if let orig = v("originalCalledPartyNumber"), let fin = v("finalCalledPartyNumber"), orig != fin { r.flags.insert(.forward) }
             for key in [
-                "callingPartyNumber", "origDeviceName", "destDeviceName", "originalCalledPartyNumber", "finalCalledPartyNumber", "lastRedirectDn",
+                "origDeviceName", "destDeviceName", "originalCalledPartyNumber", "finalCalledPartyNumber", "lastRedirectDn",
                 "huntPilotDN", "callingPartyNumberPartition", "finalCalledPartyNumberPartition",
             ] {
                 r.setExtra(key, v(key))
