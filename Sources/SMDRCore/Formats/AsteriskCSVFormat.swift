@@ -33,6 +33,7 @@ public enum AsteriskCSVFormat: SMDRFormat {
         "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer", "end", "duration",
         "billsec", "disposition", "amaflags", "uniqueid", "userfield", "peeraccount", "linkedid", "sequence",
     ]
+    static let masterMap: [String: Int] = Dictionary(uniqueKeysWithValues: masterColumns.enumerated().map { ($0.element, $0.offset) })
     static let knownNames: Set<String> = Set(masterColumns).union([
         "calldate", "did", "cnum", "cnam", "outbound_cnum", "outbound_cnam", "dst_cnam", "recordingfile",
     ])
@@ -113,7 +114,7 @@ public enum AsteriskCSVFormat: SMDRFormat {
                     if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                     return out.append(line.reject("Master.csv has 18 (or 21) columns; this line has \(f.count)", format: id))
                 }
-                map = Dictionary(AsteriskCSVFormat.masterColumns.prefix(f.count).enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+                map = AsteriskCSVFormat.masterMap
             }
             func v(_ name: String) -> String? { map[name].flatMap { $0 < f.count ? f[$0].nonBlank : nil } }
             guard let startText = v("start"), let start = stamp(startText), let endText = v("end"), let end = stamp(endText) else {

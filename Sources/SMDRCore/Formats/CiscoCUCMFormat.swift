@@ -96,7 +96,10 @@ public enum CiscoCUCMFormat: SMDRFormat {
         let formatID: String
         var columns: [String: Int] = [:]
         var typesLineNext = false
+        /// Columns are Cisco's default order (no header seen): rows must have that shape.
+        var defaultOrder: Bool
         init(_ options: ParseOptions, headerless: Bool) {
+            defaultOrder = headerless
             clock = ZoneClock(timeZone: options.timeZone)
             formatID = headerless ? CiscoCUCMHeaderlessFormat.id : CiscoCUCMFormat.id
             if headerless {
@@ -118,6 +121,7 @@ public enum CiscoCUCMFormat: SMDRFormat {
             let f = CSVSplitter.split(line.bytes)
             if f.first == "cdrRecordType" {
                 columns = Dictionary(f.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+                defaultOrder = false
                 typesLineNext = true
                 return out.append(line.skip(.columnHeader))
             }
@@ -131,6 +135,10 @@ public enum CiscoCUCMFormat: SMDRFormat {
                     line.reject(
                         "a CUCM CDR file starts with its header line (\"cdrRecordType\",…): without it the columns are unknown (rows in Cisco's default order: --format cisco-cucm-noheader)",
                         format: formatID))
+            }
+            if defaultOrder && !CiscoCUCMFormat.looksLikeDefaultRow(f) {
+                if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: formatID)) }
+                return out.append(line.reject("a CUCM row in Cisco's default order has at least 71 columns, cdrRecordType 1 or 2 and dateTimeOrigination (epoch seconds) in column 5; this one has \(f.count) columns", format: formatID))
             }
             func v(_ name: String) -> String? { columns[name].flatMap { $0 < f.count ? f[$0].nonBlank : nil } }
             if v("cdrRecordType") == "2" { return out.append(line.skip(.event, "CMR record (call quality)")) }
