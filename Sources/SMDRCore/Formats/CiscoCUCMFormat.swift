@@ -141,7 +141,9 @@ public enum CiscoCUCMFormat: SMDRFormat {
                 return out.append(line.reject("a CUCM row in Cisco's default order has at least 71 columns, cdrRecordType 1 or 2 and dateTimeOrigination (epoch seconds) in column 5; this one has \(f.count) columns", format: formatID))
             }
             func v(_ name: String) -> String? { columns[name].flatMap { $0 < f.count ? f[$0].nonBlank : nil } }
-            if v("cdrRecordType") == "2" { return out.append(line.skip(.event, "CMR record (call quality)")) }
+            if v("cdrRecordType") == "2", f.count > 2, ArraySlice(f[1].utf8).allDigits, ArraySlice(f[2].utf8).allDigits {
+                return out.append(line.skip(.event, "CMR record (call quality)"))
+            }
             guard let origination = v("dateTimeOrigination").flatMap(Int64.init) else {
                 if !line.text.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: formatID)) }
                 return out.append(line.reject("dateTimeOrigination (epoch seconds) missing", format: formatID))
