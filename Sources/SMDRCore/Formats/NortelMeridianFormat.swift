@@ -74,7 +74,7 @@ public enum NortelMeridianFormat: SMDRFormat {
             let t = line.text
             let trimmed = t.trimmed
             if trimmed.first == UInt8(ascii: "&") {
-                guard held != nil else { return out.append(line.skip(.continuation, "& line of a record already released")) }
+                guard held != nil else { return out.append(line.skip(.continuation, "& line whose record was already released (or rejected)")) }
                 held!.raw += "\n" + line.bytes.decoded
                 return
             }
