@@ -22,6 +22,7 @@ public enum FormatRegistry {
         TelradFormat.self,
         EricssonBP250Format.self,
         HybrexFormat.self,
+        CiscoCUCMHeaderlessFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {

@@ -19,7 +19,14 @@
 /// completion `I` = internal; both trunks = tandem. `***` time to answer = unanswered. Transfer
 /// flag `T`/`X` (supervised/unsupervised) with the third party = the transfer target; `C` =
 /// conference. Meter pulses (optional) sit in the last 5 columns of the digits field. The `P`
-/// after the time means PM on a 12-hour clock. No year: `--year` or the receive date supplies it.
+/// after the time means PM on a 12-hour clock (`p` too; an explicit `A` = AM, `12:05A` = 00:05).
+/// No year: `--year` or the receive date supplies it.
+///
+/// START: the printed time is the call's start (the manual's "Start time" column); `end` = start +
+/// duration. Every line whose date and start time can be read keeps them: a blank-padded hour
+/// (` 9:05`), a capture that stripped the leading long-call blank (date at column 1), and a
+/// duration that cannot be read (then `duration_s` and `end` are null; the layout comes from the
+/// duration's separators or, failing them, the documented line lengths).
 public enum MitelFormat: SMDRFormat {
     public static let id = "mitel"
     public static let title = "Mitel MiVoice Business / 3300 / SX-200 SMDR (standard, extended, reporting levels 1 and 2)"
@@ -78,19 +85,41 @@ public enum MitelFormat: SMDRFormat {
         transfer: 85, third: 87...93, account: 95...106, route: 107, system: 108...110, mlpp: 112, ani: 114...133,
         dnis: 135...144, suite: 146...152, callID: 154...161, sequence: 163, associated: 165...172)
 
-    /// The layout of one line, from where its time and duration separators fall.
+    /// `hh:mm` at `at`, the hour possibly blank-padded (` 9:42`).
+    static func isClock(_ t: ByteText, at: Int) -> Bool {
+        (t[at].isDigit || t[at] == 0x20) && t.matches("9:99", at: at + 1)
+    }
+
+    /// The layout of one line, from where its time and duration separators fall. A line whose
+    /// duration cannot be read (blank, or overwritten) still has its layout when its time and
+    /// length tell it, so the record keeps its start time.
     static func layout(of t: ByteText) -> Layout? {
-        guard t.matches("99/99", at: 1) else { return nil }
-        if t.matches("99:99:99", at: 7) && t.matches("9999:99:99", at: 17) { return level2 }
-        guard t.matches("99:99", at: 7) else { return nil }
+        guard t.matches("99/99", at: 1), isClock(t, at: 7) else { return nil }
+        if t.matches(":99", at: 12) && t.matches("9999:99:99", at: 17) { return level2 }
         if t.matches("99:99:99", at: 14) { return standard }
-        guard t.matches("9999:99:99", at: 14) else { return nil }
-        if t.count >= 150 { return level1 }
-        return t[33].isDigit ? extendedAnswer : extended
+        if t.matches("9999:99:99", at: 14) { return t.count >= 150 ? level1 : t[33].isDigit ? extendedAnswer : extended }
+        // No readable duration: the separators, then the documented line lengths, tell the layout.
+        if t.matches(":99", at: 12) && (t.count >= 195 || t[20] == UInt8(ascii: ":")) { return level2 }
+        guard t[13].isBlank || t[13].isLetter, t[14].isBlank || t[14].isDigit else { return nil }
+        if t[16] == UInt8(ascii: ":") && t[19] == UInt8(ascii: ":") { return standard }
+        if t[18] == UInt8(ascii: ":") && t[21] == UInt8(ascii: ":") { return t.count >= 150 ? level1 : t[33].isDigit ? extendedAnswer : extended }
+        guard t.slice(14, 24).trimmed.isEmpty else { return nil }
+        switch t.count {
+        case 150...: return level1
+        case 95..<112, 114..<131, 133...: return t[33].isDigit ? extendedAnswer : extended
+        default: return standard
+        }
+    }
+
+    /// The line as the layouts count it: a capture that stripped the leading blank of the
+    /// long-call column (date at column 1) is given it back.
+    static func aligned(_ t: ByteText) -> ByteText {
+        if !t.matches("99/99", at: 1), t.matches("99/99 ", at: 0) { return ByteText(ArraySlice([0x20] + Array(t.bytes))) }
+        return t
     }
 
     public static func claim(_ lines: [String]) -> Int {
-        return FormatDetector.share(lines, base: 50) { layout(of: ByteText($0)) != nil }
+        return FormatDetector.share(lines, base: 50) { layout(of: aligned(ByteText($0))) != nil }
     }
 
     public static func makeParser(_ options: ParseOptions) -> any RecordParser { Parser(options) }
@@ -105,26 +134,31 @@ public enum MitelFormat: SMDRFormat {
         init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func parse(_ line: FramedLine, into out: inout [ParseEvent]) {
-            let t = line.text
+            let t = MitelFormat.aligned(line.text)
             guard let l = MitelFormat.layout(of: t) else {
                 if !t.trimmed.contains(where: \.isDigit) { return out.append(line.noDigits(format: id)) }
                 return out.append(line.reject("not a Mitel SMDR line: expected mm/dd at columns 2-6, the start time at 8 and the duration at 15", format: id))
             }
             let month = t.number(1, 2)!, day = t.number(4, 2)!
-            var hour = t.number(l.time.lowerBound - 1, 2)!
+            var hour = t.field(l.time.lowerBound - 1, l.time.lowerBound + 1).int ?? 0
             let minute = t.number(l.time.lowerBound + 2, 2)!
-            let second = l.time.count == 9 ? t.number(l.time.lowerBound + 5, 2)! : 0
-            if t[l.time.upperBound - 1] == UInt8(ascii: "P") {
+            let second = l.time.count == 9 ? t.number(l.time.lowerBound + 5, 2) ?? 0 : 0
+            switch t[l.time.upperBound - 1] {
+            case UInt8(ascii: "P"), UInt8(ascii: "p"):
                 guard (1...12).contains(hour) else { return out.append(line.reject("PM time with hour \(hour)", format: id)) }
                 if hour != 12 { hour += 12 }
+            case UInt8(ascii: "A"), UInt8(ascii: "a"):
+                // An explicit AM on a 12-hour clock: 12:xxA is just after midnight.
+                guard (1...12).contains(hour) else { return out.append(line.reject("AM time with hour \(hour)", format: id)) }
+                if hour == 12 { hour = 0 }
+            default: break
             }
             let year = calendar.years.year(month: month, day: day)
             guard let civil = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else {
                 return out.append(line.reject("invalid date or time \(t.string(1, l.time.upperBound) ?? "") (year \(year); give --year if it is not that one)", format: id))
             }
-            guard let duration = t.field(columns: l.duration).clockSeconds else {
-                return out.append(line.reject("duration at columns \(l.duration) is not hh:mm:ss", format: id))
-            }
+            // A duration that cannot be read leaves duration and end null; the start is kept.
+            let duration = t.field(columns: l.duration).clockSeconds
             var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
             r.durationSeconds = duration
             let calling = t.string(columns: l.calling)
@@ -181,7 +215,7 @@ public enum MitelFormat: SMDRFormat {
             default:
                 if unanswered {
                     r.answered = false
-                } else if r.direction != .outgoing, answer.int != nil || r.direction == .internal {
+                } else if r.direction != .outgoing, answer.int != nil || r.direction == .internal, let duration {
                     r.answered = duration > 0
                 }
             }
@@ -258,6 +292,18 @@ public enum MitelFormat: SMDRFormat {
         FormatVector(
             [line([(2, "03/12"), (8, "09:11"), (15, "00:03:00"), (24, "2001"), (34, "0145678900"), (55, "00012"), (60, "A"), (62, "T010")], width: 90)],
             options: .vectorsWith(year: 2026), ["units": "12", "number": "\"0145678900\"", "dialed": "\"0145678900\""]),
+        // Variants that keep their start time: a blank-padded hour with a lower-case p, a capture that
+        // stripped the long-call blank, a duration the PBX left blank.
+        FormatVector(
+            [line([(2, "11/03"), (8, " 9:05p"), (15, "00:08:29"), (24, "214"), (30, "004"), (34, "6135952122"), (60, "A"), (62, "T054"), (86, "000")], width: 90)],
+            options: .vectorsWith(year: 2026), ["start": "\"2026-11-03T21:05:00+01:00\"", "duration_s": "509"]),
+        FormatVector(
+            [String(line([(2, "11/03"), (8, "12:05A"), (15, "00:01:00"), (24, "214"), (30, "004"), (34, "6135952122"), (60, "A"), (62, "T054")], width: 90).dropFirst())],
+            options: .vectorsWith(year: 2026), ["start": "\"2026-11-03T00:05:00+01:00\"", "extension": "\"214\"", "trunk": "\"T054\""]),
+        FormatVector(
+            [line([(2, "11/03"), (8, "09:05"), (15, "  :  :  "), (24, "214"), (30, "004"), (34, "6135952122"), (60, "B"), (62, "T054"), (86, "000")], width: 90)],
+            options: .vectorsWith(year: 2026),
+            ["start": "\"2026-11-03T09:05:00+01:00\"", "end": "null", "duration_s": "null", "answered": "false", "direction": "\"outgoing\""]),
         // Level 1+2 (207 columns): incoming call supervised-transferred to extension 2002.
         FormatVector(
             [

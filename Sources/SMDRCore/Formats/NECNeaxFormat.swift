@@ -7,8 +7,13 @@
 /// | type | record |
 /// |---|---|
 /// | `KA` | outgoing, Normal (fixed positions, below) |
+/// | `KE` | incoming, Normal (the KA positions; the caller's number at 97-114, below) |
 /// | `KK` / `KL` / `KM` | outgoing / incoming / station-to-station, **Flexible**: blocks of kind (2 digits) + length (2 digits) + data |
-/// | `KB`, `KE`, `KH`, `KI`, `KJ` | Normal and Extended layouts not published: rejected with that reason |
+/// | `KB`, `KH`, `KI`, `KJ` | Normal and Extended layouts not published: rejected with that reason |
+///
+/// Framing: the PBX sends STX + record + ETX with no line break. Collectors (ATSlog among them)
+/// store the records one per line without STX/ETX (`0!KA…` CRLF): both read the same, since the
+/// framer removes STX/ETX and the offsets below count from the `0!` header.
 ///
 /// Flexible blocks used: `01` trunk (FPC, route, trunk, logical route), `02`/`04` calling/called
 /// station (id, tenant, station), `06` start and end `YYYYMMDDhhmmss` + ms, `07` account code,
@@ -17,11 +22,20 @@
 /// reader cuts the record into blocks whose kinds ascend and whose lengths are nearest to the
 /// declared ones.
 ///
-/// KA (offsets 0-based after STX): route 4-6, trunk 7-9, station 13-18, start `MMDDhhmmss` 19-28,
-/// end 29-38, account 39-48, dialled 61-84, metering pulses 93-96, years 115-116 / 117-118.
+/// KA / KE Normal (offsets 0-based after STX; `nec.md` §1 and the ATSlog `neax-2000` library, whose
+/// 1-based columns counted without STX are the same offsets): route 4-6, trunk 7-9, calling party
+/// id 10 (0 station, 1 attendant, 2 incoming trunk, 3 monitored number), tenant 11-12, station
+/// 13-18, start `MMDDhhmmss` 19-28, end 29-38, account 39-48, condition codes 52-54 (the first:
+/// transfer 0/1), routes 55-57 / 58-60, dialled 61-84 (outgoing only), metering pulses 93-96,
+/// 97-114 office codes and authorisation code per the manual, years 115-116 / 117-118 (only with
+/// HDS5200; otherwise the year comes from `--year` / the receive date).
+/// Both times are printed: `start`/`end` are those, `duration_s` = end − start.
+/// KE: the station is the called extension; the ATSlog author found the **caller's number** at
+/// 97-114 "in real life" (where the manual puts office and authorisation codes): it is read as the
+/// caller's number (`number`, and `calling_number` as printed) when it holds digits only.
 public enum NECNeaxFormat: SMDRFormat {
     public static let id = "nec-neax"
-    public static let title = "NEC NEAX / SV8500 / SV9500 K-records (STX/ETX; Flexible KK/KL/KM, Normal KA)"
+    public static let title = "NEC NEAX / SV8500 / SV9500 K-records (STX/ETX or one per line; Flexible KK/KL/KM, Normal KA/KE)"
 
     /// A K-record: type `KA`…`KM` at columns 3-4, then data that is almost all digits.
     static func looksLikeRecord(_ line: String) -> Bool {
@@ -73,7 +87,7 @@ public enum NECNeaxFormat: SMDRFormat {
             let type = t.string(2, 4) ?? ""
             switch type {
             case "KK", "KL", "KM": flexible(line, type: type, into: &out)
-            case "KA": normal(line, into: &out)
+            case "KA", "KE": normal(line, type: type, into: &out)
             default:
                 out.append(line.reject("NEC record type \(type) (Normal/Extended layout) is not published: send a capture with the PBX's SMDR settings so it can be added", format: id))
             }
@@ -149,9 +163,9 @@ public enum NECNeaxFormat: SMDRFormat {
             return calendar.clock.zoned(c)
         }
 
-        mutating func normal(_ line: FramedLine, into out: inout [ParseEvent]) {
+        mutating func normal(_ line: FramedLine, type: String, into out: inout [ParseEvent]) {
             let t = line.text
-            // Offsets in the reference count the STX; the framer removed it.
+            // Offsets in the reference count the STX; the framer removed it (or the collector stored none).
             func civil(_ at: Int, yearAt: Int) -> CivilDateTime? {
                 guard let mo = t.number(at, 2), let d = t.number(at + 2, 2), let h = t.number(at + 4, 2), let mi = t.number(at + 6, 2),
                     let s = t.number(at + 8, 2)
@@ -160,17 +174,31 @@ public enum NECNeaxFormat: SMDRFormat {
                 return CivilDateTime(year: year, month: mo, day: d, hour: h, minute: mi, second: s)
             }
             guard let s = civil(19, yearAt: 115), let e = civil(29, yearAt: 117) else {
-                return out.append(line.reject("KA record without readable start/end MMDDhhmmss at offsets 20-39", format: id))
+                return out.append(line.reject("\(type) record without readable start/end MMDDhhmmss at offsets 20-39", format: id))
             }
             var r = CallRecord(format: id, raw: line.bytes.decoded, line: line.number, offset: line.offset)
-            r.direction = .outgoing
             r.trunk = t.string(7, 10)
             r.setExtra("route", t.string(4, 7))
             r.extension_ = t.string(13, 19)
             r.accountCode = t.string(39, 49)
-            r.dialed = t.string(61, 85)
-            r.number = r.dialed?.phoneDigits
-            r.units = t.field(93, 97).int
+            if type == "KE" {
+                r.direction = .incoming
+                let caller = t.string(97, 115)
+                if let c = caller, ArraySlice(c.utf8).allDigits {
+                    r.number = c
+                    r.setExtra("calling_number", c)
+                }
+            } else {
+                r.direction = .outgoing
+                r.dialed = t.string(61, 85)
+                r.number = r.dialed?.phoneDigits
+                r.units = t.field(93, 97).int
+            }
+            if type == "KA", t[10] == UInt8(ascii: "1") { r.flags.insert(.attendant) }
+            if t[52] == UInt8(ascii: "1") { r.flags.insert(.transfer) }
+            r.setExtra("condition_code", t.string(52, 55))
+            r.setExtra("calling_party_id", t.string(10, 11))
+            r.setExtra("tenant", t.string(11, 13))
             var end = calendar.clock.zoned(e)
             let start = calendar.clock.zoned(s)
             if end.utc < start.utc { end = calendar.clock.zoned(utc: end.utc + 365 * 86_400) }
@@ -178,7 +206,7 @@ public enum NECNeaxFormat: SMDRFormat {
             r.end = end
             r.durationSeconds = Int(end.utc - start.utc)
             r.answered = (r.durationSeconds ?? 0) > 0
-            r.setExtra("record_type", "KA")
+            r.setExtra("record_type", type)
             out.append(.record(r))
         }
     }
