@@ -64,6 +64,6 @@ func foreignFormatsGiveNoRecords(_ c: ClaimCase) throws {
 
 /// Formats that share one reader (Panasonic's end-time and start-time printouts) read each other's lines by design.
 func sameFamily(_ a: String, _ b: String) -> Bool {
-    let families: [Set<String>] = [["panasonic", "panasonic-tes"]]
+    let families: [Set<String>] = [["panasonic", "panasonic-tes"], ["cisco-cucm", "cisco-cucm-noheader"]]
     return families.contains { $0.contains(a) && $0.contains(b) }
 }

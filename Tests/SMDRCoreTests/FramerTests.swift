@@ -103,3 +103,18 @@ struct FramerTests {
         #expect(frame(Array("a\nb".utf8)).map(\.0) == ["a", "b"])
     }
 }
+
+/// Nortel's TTY puts NUL fill inside a record: the record is read whole, whatever the chunking;
+/// a NUL right before the line end is padding, and Samsung's NUL-terminated records still end there.
+@Test func nulInsideANortelRecordIsFill() {
+    let line = "N 027 00 T010 016 6101 05/09 07:46 00:01:12 5566472"
+    var bytes = Array(line.utf8)
+    bytes.insert(0, at: 17)  // T010 016<NUL> 6101
+    bytes += [0x00, 0x0D, 0x0A] + Array("S 025 00 T010 016 6101 05/09 07:47 00:00:20 5566472\r\n".utf8)
+    for chunk in [nil, 1, 3] as [Int?] {
+        let result = parseAll(bytes, format: "nortel-meridian", chunk: chunk)
+        #expect(result.rejects.isEmpty, "\(result.rejects.map(\.reason))")
+        #expect(result.records.map(\.raw) == [line, "S 025 00 T010 016 6101 05/09 07:47 00:00:20 5566472"], "chunk \(chunk ?? 0)")
+        #expect(result.records.first?.extension_ == "6101")
+    }
+}

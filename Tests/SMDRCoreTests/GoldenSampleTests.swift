@@ -17,7 +17,7 @@ struct GoldenSample: CustomTestStringConvertible, Sendable {
     /// `# Key: value` lines at the top of the capture.
     var metadata: [String: String] {
         var out: [String: String] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
             guard line.hasPrefix("# ") else { break }
             let parts = line.dropFirst(2).split(separator: ":", maxSplits: 1)
             if parts.count == 2 { out[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }

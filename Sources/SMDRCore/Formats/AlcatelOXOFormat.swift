@@ -150,7 +150,8 @@ public enum AlcatelOXOFormat: SMDRFormat {
             }
             flushTicket(into: &out)
             let hasDigit = t0.bytes.contains(where: \.isDigit)
-            if !hasDigit, let h = AlcatelOXOFormat.headerLabels(text) {
+            // An OXO header names the charged user, the taxes or the dialled number (not just date and time).
+            if !hasDigit, let h = AlcatelOXOFormat.headerLabels(text), h.contains(where: { ["SUB", "TAX", "DNU"].contains($0.code) }) {
                 // Consecutive header lines (staggered labels) add up to one header.
                 if headerLine == line.number - 1 { header = (header + h).sorted { $0.columns.lowerBound < $1.columns.lowerBound } } else { header = h }
                 headerLine = line.number
@@ -160,6 +161,8 @@ public enum AlcatelOXOFormat: SMDRFormat {
             let t = line.text
             guard !(t.trimmed.allSatisfy { !$0.isDigit }) else {
                 if ticket.isEmpty && !pairs.isEmpty { return out.append(line.skip(.columnHeader, "ticket heading")) }
+                let upper = text.uppercased()
+                if upper.contains("TAXATION") || upper.contains("LISTING") || upper.contains("LISTE") { return out.append(line.skip(.pageHeader)) }
                 return out.append(line.noDigits(format: id))
             }
             let hasDate = t.find("99/99/99") != nil
@@ -226,6 +229,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
                 } else if values["DAT"] == nil && values["TYP"] == nil, ["-->", "<--", "CS+", "CS-"].contains(s) {
                     values["TYP"] = s
                 } else if values["DAT"] == nil, s == "****" || (letters && s.count <= 6 && s.dropFirst().allSatisfy { $0.isNumber || $0 == "*" }) {
+                    if users == 1 && values["TYP"] == nil { values["USERS"] = "2" }  // two users before the arrow: not OXO's order
                     values[users == 0 ? "SUB" : "TRK"] = s
                     users += 1
                 } else if values["TIM"] == nil, s.count == 5, b.matches("99:99", at: 0) {
@@ -255,6 +259,9 @@ public enum AlcatelOXOFormat: SMDRFormat {
         func record(_ v: [String: String], raw: String, line: Int, offset: Int64) -> ParseEvent {
             func reject(_ reason: String) -> ParseEvent {
                 .reject(Reject(line: line, text: raw, reason: reason, format: id, offset: offset))
+            }
+            if header.isEmpty && (v["SUB"] == nil || v["DUR"] == nil || v["USERS"] != nil) {
+                return reject("a statement read by its shape (no column header seen) starts with its user (A101) and has a duration hh:mm:ss: not an OmniPCX Office statement")
             }
             guard let date = v["DAT"], let time = v["TIM"] else {
                 return reject(header.isEmpty ? "statement without date (DAT) and time (TIM), and no column header seen to place its fields" : "statement without date (DAT) and time (TIM) under the column header")

@@ -166,6 +166,17 @@ public struct CustomFormat: Sendable {
         }
         id = spec.id
         title = spec.title ?? "custom format from \(source)"
+        /// A pattern whose named groups are renamed `g0`, `g1`… (ICU allows no `_` in group names), and the names in order.
+        func named(_ p: String, _ key: String) throws -> (NSRegularExpressionBox, [String]) {
+            let names = p.matches(of: /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/).map { String($0.output.1) }
+            guard !names.isEmpty else { throw CustomFormatError("\(source): key '\(key)' has no named groups (?<name>…)") }
+            var k = 0
+            let renamed = p.replacing(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/) { _ in
+                defer { k += 1 }
+                return "(?<g\(k)>"
+            }
+            return (try regex(renamed, key), names)
+        }
         func regex(_ p: String, _ key: String) throws -> NSRegularExpressionBox {
             do { return NSRegularExpressionBox(try NSRegularExpression(pattern: p)) } catch {
                 throw CustomFormatError("\(source): key '\(key)': invalid regular expression '\(p)'")
@@ -175,9 +186,7 @@ public struct CustomFormat: Sendable {
         skipRegexes = try (spec.skip?.byKind ?? []).map { ($0.0, try regex($0.1, "skip")) }
         continuationRegex = try spec.continuation.map { try regex($0, "continuation") }
         if let p = spec.continuation_pattern {
-            let names = p.matches(of: /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/).map { String($0.output.1) }
-            guard !names.isEmpty else { throw CustomFormatError("\(source): key 'continuation_pattern' has no named groups (?<name>…)") }
-            continuationPattern = (try regex(p, "continuation_pattern"), names)
+            continuationPattern = try named(p, "continuation_pattern")
         } else {
             continuationPattern = nil
         }
@@ -196,9 +205,7 @@ public struct CustomFormat: Sendable {
             }
             layout = .columns(list)
         } else if let pattern = spec.pattern {
-            let r = try regex(pattern, "pattern")
-            let names = pattern.matches(of: /\(\?<([A-Za-z_][A-Za-z0-9_]*)>/).map { String($0.output.1) }
-            guard !names.isEmpty else { throw CustomFormatError("\(source): key 'pattern' has no named groups (?<name>…)") }
+            let (r, names) = try named(pattern, "pattern")
             layout = .pattern(r, names: names)
         } else {
             let sep = spec.separator ?? ","
@@ -247,8 +254,8 @@ public struct CustomFormat: Sendable {
             }
         case .pattern(let r, let names):
             guard let m = r.regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) else { return nil }
-            for name in names {
-                let range = m.range(withName: name)
+            for (k, name) in names.enumerated() {
+                let range = m.range(withName: "g\(k)")
                 if range.location != NSNotFound, let rr = Range(range, in: line), let v = String(line[rr]).nonBlank { values[name] = v }
             }
         case .separated(let sep, let names):
@@ -264,8 +271,8 @@ public struct CustomFormat: Sendable {
     func continuationFields(of line: String) -> [String: String] {
         guard let (r, names) = continuationPattern, let m = r.regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) else { return [:] }
         var values: [String: String] = [:]
-        for name in names {
-            let range = m.range(withName: name)
+        for (k, name) in names.enumerated() {
+            let range = m.range(withName: "g\(k)")
             if range.location != NSNotFound, let rr = Range(range, in: line), let v = String(line[rr]).nonBlank { values[name] = v }
         }
         return values

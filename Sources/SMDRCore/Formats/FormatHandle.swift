@@ -4,16 +4,21 @@ public struct FormatHandle: @unchecked Sendable {
     public let title: String
     public let claim: ([String]) -> Int
     public let makeParser: (ParseOptions) -> any RecordParser
+    /// See ``SMDRFormat/nulIsFill``.
+    public let nulIsFill: Bool
 
-    public init(id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser) {
+    public init(
+        id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser, nulIsFill: Bool = false
+    ) {
         self.id = id
         self.title = title
         self.claim = claim
         self.makeParser = makeParser
+        self.nulIsFill = nulIsFill
     }
 
     public init(_ format: any SMDRFormat.Type) {
-        self.init(id: format.id, title: format.title, claim: format.claim, makeParser: format.makeParser)
+        self.init(id: format.id, title: format.title, claim: format.claim, makeParser: format.makeParser, nulIsFill: format.nulIsFill)
     }
 
     public static var builtIn: [FormatHandle] { FormatRegistry.builtIn.map(FormatHandle.init) }

@@ -30,6 +30,8 @@
 /// - No year: `--year` or the receive date supplies it.
 public enum NortelMeridianFormat: SMDRFormat {
     public static let id = "nortel-meridian"
+    /// The TTY output pads with NUL bytes, inside records too: they are fill, not line ends.
+    public static let nulIsFill = true
     public static let title = "Nortel Meridian 1 / CS1000 CDR (TTY; N, S/X/E transfer, B abandoned, & continuation)"
 
     static let types: Set<String> = ["N", "S", "E", "X", "B", "A", "C", "Q", "L", "D", "R", "M", "I", "T"]

@@ -16,6 +16,12 @@ public protocol SMDRFormat {
     static func makeParser(_ options: ParseOptions) -> any RecordParser
     /// Lines with the fields they must give: checked by the test suite for every format.
     static var vectors: [FormatVector] { get }
+    /// A NUL byte is fill inside a record, not its end (Nortel TTY output); false for most PBXs.
+    static var nulIsFill: Bool { get }
+}
+
+extension SMDRFormat {
+    public static var nulIsFill: Bool { false }
 }
 
 /// Reads the lines of one stream. Parsers keep per-stream state (page headers, the year, held

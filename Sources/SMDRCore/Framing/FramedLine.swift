@@ -12,9 +12,18 @@ public struct FramedLine: Sendable {
     /// Position of the line's first byte in the stream (bytes since the stream began): with the
     /// source, the identity of a record across restarts.
     public var offset: Int64
+    /// The line ended at a NUL: a Samsung record's end, or fill inside a Nortel record (see ``SMDRFormat/nulIsFill``).
+    public var endedAtNUL: Bool
+    /// The line began right after a line that ended at a NUL, with no CR, LF or page break between.
+    public var startsAfterNUL: Bool
 
-    public init(bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false, offset: Int64 = 0) {
+    public init(
+        bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false, offset: Int64 = 0, endedAtNUL: Bool = false,
+        startsAfterNUL: Bool = false
+    ) {
         self.bytes = bytes
+        self.endedAtNUL = endedAtNUL
+        self.startsAfterNUL = startsAfterNUL
         self.number = number
         self.truncated = truncated
         self.framed = framed

@@ -19,6 +19,10 @@ public struct Framer: Sendable {
     private var pending = Pending.none
     private var truncated = false
     private var inFrame = false
+    /// The last line ended at a NUL and no CR, LF or other break has come since.
+    private var afterNUL = false
+    /// The line being assembled began right after such a NUL.
+    private var lineAfterNUL = false
 
     /// What the last special byte left behind, so that CR+LF, NUL+CR+LF and ETX+CR+LF count as one break.
     private enum Pending: Sendable {
@@ -91,12 +95,15 @@ public struct Framer: Sendable {
                 if buffer.isEmpty && !inFrame && !truncated {
                     startLine = line
                     startOffset = position + Int64(i - base)
+                    lineAfterNUL = afterNUL
                 }
+                afterNUL = false
                 pending = .none
                 append(UnsafeBufferPointer(rebasing: p[i..<j]))
                 i = j
                 continue
             }
+            if b != 0x00 { afterNUL = false }
             switch b {
             case 0x0A:  // LF
                 if pending == .none {
@@ -110,11 +117,12 @@ public struct Framer: Sendable {
                     line += 1
                 }
                 pending = .carriageReturn
-            case 0x00:  // NUL: padding, or the end of a Samsung record
+            case 0x00:  // NUL: padding, or the end of a Samsung record (fill inside a Nortel one: the line says so)
                 if !buffer.isEmpty || truncated {
-                    endLine(emit)
+                    endLine(emit, atNUL: true)
                     line += 1
                     pending = .soft
+                    afterNUL = true
                 }
             case 0x02:  // STX
                 pending = .none
@@ -149,9 +157,13 @@ public struct Framer: Sendable {
         }
     }
 
-    private mutating func endLine(_ emit: (FramedLine) -> Void) {
+    private mutating func endLine(_ emit: (FramedLine) -> Void, atNUL: Bool = false) {
         if !buffer.isEmpty || truncated {
-            emit(FramedLine(bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame, offset: startOffset))
+            emit(
+                FramedLine(
+                    bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame, offset: startOffset, endedAtNUL: atNUL,
+                    startsAfterNUL: lineAfterNUL))
+            lineAfterNUL = false
             buffer.removeAll(keepingCapacity: true)
         }
         truncated = false

@@ -36,6 +36,8 @@ public struct StreamParser {
     private var pendingReported = 0
     /// Consecutive lines the current format rejected: the start of another format, perhaps.
     private var rejectedRun: [FramedLine] = []
+    /// The part of a record before a NUL, when the format takes NUL for fill (Nortel): joined to what follows.
+    private var beforeNUL: FramedLine?
     private var atStart = true
 
     /// How many unrecognised lines are kept for a later detection (older ones stay rejected).
@@ -64,7 +66,7 @@ public struct StreamParser {
     /// previous checkpoint then: records are identified by offset, so reading again adds nothing).
     public var resumePoint: Framer.ResumePoint? {
         if parser?.holding == true { return nil }
-        if let first = held.first ?? pending.first { return Framer.ResumePoint(offset: first.offset, line: first.number) }
+        if let first = held.first ?? pending.first ?? beforeNUL { return Framer.ResumePoint(offset: first.offset, line: first.number) }
         return framer.resumePoint
     }
 
@@ -87,6 +89,12 @@ public struct StreamParser {
         framer = Framer(maxLineLength: f.maxLineLength)  // the real one is in `f`; no buffer is copied
         f.finish { line in self.handle(line, into: &out) }
         framer = f
+        if let piece = beforeNUL {
+            beforeNUL = nil
+            var copy = piece
+            copy.endedAtNUL = false
+            read(copy, into: &out)
+        }
         if parser == nil && !held.isEmpty { detectHeld(into: &out) }
         reportPending(into: &out)
         parser?.finish(into: &out)
@@ -96,6 +104,12 @@ public struct StreamParser {
     /// for a full sample) and release records a parser holds for a continuation line. The line
     /// being assembled stays: its end has not come yet.
     public mutating func flushIdle(into out: inout [ParseEvent]) {
+        if let piece = beforeNUL {
+            beforeNUL = nil
+            var copy = piece
+            copy.endedAtNUL = false
+            read(copy, into: &out)
+        }
         if parser == nil && !held.isEmpty { detectHeld(into: &out) }
         parser?.finish(into: &out)
     }
@@ -123,6 +137,26 @@ public struct StreamParser {
 
     /// One line through the current parser, with the checks every format shares.
     private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
+        var line = line
+        if format?.nulIsFill == true {
+            // A NUL inside a record is fill: the record goes on in the piece that starts right after it.
+            if let piece = beforeNUL {
+                beforeNUL = nil
+                if line.startsAfterNUL {
+                    line = FramedLine(
+                        bytes: ArraySlice(Array(piece.bytes) + Array(line.bytes)), number: piece.number, truncated: piece.truncated || line.truncated,
+                        framed: line.framed, offset: piece.offset, endedAtNUL: line.endedAtNUL)
+                } else {
+                    var whole = piece
+                    whole.endedAtNUL = false  // a record that ended at its NUL
+                    read(whole, into: &out)
+                }
+            }
+            if line.endedAtNUL {
+                beforeNUL = line
+                return
+            }
+        }
         if line.truncated {
             out.append(
                 .reject(
