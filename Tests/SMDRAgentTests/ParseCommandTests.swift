@@ -57,7 +57,20 @@ struct ParseCommandTests {
         #expect(first["end"] as? String == "2020-12-10T16:07:00+01:00")
         #expect(first["duration_s"] as? Int == 28)
         #expect(first["line"] as? Int == 8)
-        #expect(r.stderr.contains("summary: 1 input, 88 records, 0 rejected"))
+        #expect(r.stderr.contains("summary: 1 input, 88 records (88 lines), 0 rejected, 11 lines skipped (metadata 7, page-header 2, rule 2)"))
+    }
+
+    /// `--explain` says what every line is: 7 metadata lines, the records, and the two mid-stream
+    /// headings (a rule after a form feed, then the column heading).
+    @Test func explainNamesEveryLine() throws {
+        let r = try Agent.run(["parse", "--explain", "--timezone", "Europe/Rome", "Samples/panasonic/kx-tda-pattern-b-darfo.smdr"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines.count == 99, "7 + 88 + 4 lines")
+        #expect(lines.prefix(7).allSatisfy { $0[1] == "skip" && $0[2] == "metadata" })
+        #expect(lines[7] == ["8", "record", "", "10/12/20 16:07    501 02 <I>3484201367        00:00'28 EU00000.00            D0"])
+        #expect(lines.filter { $0[1] == "record" }.count == 88)
+        #expect(Set(lines.filter { $0[1] == "skip" }.map { $0[2] }) == ["metadata", "rule", "page-header"])
     }
 
     @Test func readsStandardInput() throws {
@@ -77,7 +90,7 @@ struct ParseCommandTests {
         #expect(r.rejects.first?["line"] as? Int == 2)
         #expect((r.rejects.first?["reason"] as? String)?.contains("Call Start") == true)
         #expect((r.rejects.first?["text"] as? String)?.hasPrefix("2008/13/45") == true)
-        #expect(r.stderr.contains("1 record, 1 rejected"))
+        #expect(r.stderr.contains("1 record (1 line), 1 rejected"))
     }
 
     @Test func unknownFormatAndUnreadableFileFailClearly() throws {

@@ -168,10 +168,9 @@ public enum AsteriskCSVFormat: SMDRFormat {
             let lastapp = v("lastapp")
             if lastapp == "VoiceMail" { r.flags.insert(.voicemail) }
             if lastapp == "Transfer" { r.flags.insert(.transfer) }
-            r.setExtra("src", src)
-            r.setExtra("dst", dst)
+            r.setExtra("calling_number", src)
+            r.setExtra("called_number", dst)
             r.setExtra("dcontext", v("dcontext"))
-            r.setExtra("clid", clid.nonBlank)
             r.setExtra("channel", v("channel"))
             r.setExtra("dstchannel", v("dstchannel"))
             r.setExtra("lastapp", lastapp)

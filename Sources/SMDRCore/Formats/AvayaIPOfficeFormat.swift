@@ -178,7 +178,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             if (r.holdSeconds ?? 0) > 0 { r.flags.insert(.hold) }
             if (r.parkSeconds ?? 0) > 0 { r.flags.insert(.park) }
 
-            r.setExtra("caller", caller)
+            r.setExtra("calling_number", caller)
             r.setExtra("called_number", calledNumber)
             r.setExtra("party1_device", p1Device)
             r.setExtra("party1_name", p1Name)

@@ -32,6 +32,13 @@ public enum CiscoCUCMFormat: SMDRFormat {
     public static let id = "cisco-cucm"
     public static let title = "Cisco Unified CM CDR file (header-named CSV, epoch UTC times)"
 
+    /// Cisco's column names → the field vocabulary's names.
+    static let extraNames: KeyValuePairs<String, String> = [
+        "origDeviceName": "calling_device", "destDeviceName": "called_device", "originalCalledPartyNumber": "original_called_number",
+        "finalCalledPartyNumber": "final_called_number", "lastRedirectDn": "last_redirect_number", "huntPilotDN": "hunt_pilot",
+        "callingPartyNumberPartition": "calling_partition", "finalCalledPartyNumberPartition": "called_partition",
+    ]
+
     public static func claim(_ lines: [String]) -> Int {
         lines.contains { $0.hasPrefix("\"cdrRecordType\"") || $0.hasPrefix("cdrRecordType,") } ? 95 : 0
     }
@@ -172,11 +179,8 @@ public enum CiscoCUCMFormat: SMDRFormat {
             r.accountCode = v("clientMatterCode") ?? v("authCodeDescription")
             if let m = v("globalCallID_callManagerId"), let c = v("globalCallID_callId") { r.callID = "\(m)-\(c)" }
             if let orig = v("originalCalledPartyNumber"), let fin = v("finalCalledPartyNumber"), orig != fin { r.flags.insert(.forward) }
-            for key in [
-                "origDeviceName", "destDeviceName", "originalCalledPartyNumber", "finalCalledPartyNumber", "lastRedirectDn",
-                "huntPilotDN", "callingPartyNumberPartition", "finalCalledPartyNumberPartition",
-            ] {
-                r.setExtra(key, v(key))
+            for (key, name) in CiscoCUCMFormat.extraNames {
+                r.setExtra(name, v(key))
             }
             out.append(.record(r))
         }

@@ -246,7 +246,7 @@ public enum MitelFormat: SMDRFormat {
             if let ldn = l.ldn { r.setExtra("ldn_called", t.string(columns: ldn)) }
             r.setExtra("route_optimisation", mark(l.route))
             r.setExtra("system_id", t.string(columns: l.system))
-            r.setExtra("ani", t.string(columns: l.ani))
+            r.setExtra("calling_number", t.string(columns: l.ani))
             r.setExtra("dnis", t.string(columns: l.dnis))
             if let suite = l.suite { r.setExtra("suite", t.string(columns: suite)) }
             r.setExtra("call_sequence", mark(l.sequence))

@@ -499,7 +499,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
             if ["DI", "DO", "DE"].contains(type) { r.flags.insert(.disa) }
             r.number = (direction == .incoming ? (cli ?? digits) : digits)?.phoneDigits
             r.setExtra("call_type", type)
-            r.setExtra("cli", cli)
+            r.setExtra("calling_number", cli)
         }
 
         /// SKP-816 export: `ID stn co start_dt duration number acc_code`, tab-separated.
