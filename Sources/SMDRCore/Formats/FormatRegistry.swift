@@ -6,6 +6,7 @@ public enum FormatRegistry {
         AvayaIPOfficeFormat.self,
         PanasonicFormat.self,
         PanasonicTESFormat.self,
+        PanasonicDBSFormat.self,
         MitelFormat.self,
         NECNeaxFormat.self,
         NECSLFormat.self,
