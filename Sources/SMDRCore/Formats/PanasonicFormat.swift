@@ -455,7 +455,9 @@ enum PanasonicLayout {
             var dialEnd = durationAt ?? t.count
             var condition: Range<Int> = 0..<0
             if let d = durationAt {
-                let seconds = t.clockSeconds(d..<(d + 8))!
+                guard let seconds = t.clockSeconds(d..<(d + 8)) else {
+                    return out.append(line.reject("invalid duration '\(t.string(d..<(d + 8)) ?? "")' (hh:mm'ss, minutes and seconds below 60)", format: format))
+                }
                 if seconds == PanasonicLayout.overflowSeconds || seconds == PanasonicLayout.hybridOverflowSeconds {
                     r.flags.insert(.overflow)
                 } else {
