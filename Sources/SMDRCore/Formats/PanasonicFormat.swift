@@ -130,6 +130,17 @@ public enum PanasonicFormat: SMDRFormat {
                 "extension": "\"136\"", "trunk": "\"10101\"", "direction": "\"incoming\"", "ring_s": "0", "duration_s": "172",
                 "flags": "[\"transfer\"]", "end": "\"2002-12-15T15:04:00+01:00\"", "number": "null",
             ]),
+        // KX-TD500 type C: under a heading with a Cost column, the bare number after the duration is the cost.
+        FormatVector(
+            [
+                "Date     Time    T Ext    CO     Dial Number    Duration Cost      Acct code  CC",
+                "15/12/02 15:22   1 E108   T10102 <INCOMING>     00:01'28 00000                TR",
+            ],
+            ["pbx_cost": "\"0\"", "account_code": "null", "condition_code": "\"TR\"", "duration_s": "88", "extension": "\"108\""]),
+        // KX-TD816: a call on a CO with no dial field printed: a record with no number and no direction.
+        FormatVector(
+            ["10/09/02 04:53PM   113 07                                00:24'50            TR"],
+            ["direction": "null", "number": "null", "dialed": "null", "trunk": "\"07\"", "duration_s": "1490", "flags": "[\"transfer\"]"]),
         // KX-TD500: ring and answer notices are not calls; NA with no duration is.
         FormatVector(
             [
