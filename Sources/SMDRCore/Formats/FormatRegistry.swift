@@ -8,6 +8,7 @@ public enum FormatRegistry {
         AvayaIPOfficeFormat.self,
         PanasonicFormat.self,
         PanasonicTESFormat.self,
+        PanasonicDBSFormat.self,
         MitelFormat.self,
         NECNeaxFormat.self,
         NECSLFormat.self,
