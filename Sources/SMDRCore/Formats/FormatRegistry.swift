@@ -16,6 +16,7 @@ public enum FormatRegistry {
         AsteriskCSVFormat.self,
         ThreeCXFormat.self,
         CiscoCUCMFormat.self,
+        LGFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {
