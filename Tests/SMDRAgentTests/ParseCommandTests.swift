@@ -57,7 +57,7 @@ struct ParseCommandTests {
         #expect(first["end"] as? String == "2020-12-10T16:07:00+01:00")
         #expect(first["duration_s"] as? Int == 28)
         #expect(first["line"] as? Int == 8)
-        #expect(r.stderr.contains("summary: 1 input, 88 records (88 lines), 0 rejected, 11 lines skipped (metadata 7, page-header 2, rule 2)"))
+        #expect(r.stderr.contains("summary: 1 input, 88 records (88 lines), 0 rejected, 11 lines skipped (column-header 2, metadata 7, rule 2)"))
     }
 
     /// `--explain` says what every line is: 7 metadata lines, the records, and the two mid-stream
@@ -70,7 +70,7 @@ struct ParseCommandTests {
         #expect(lines.prefix(7).allSatisfy { $0[1] == "skip" && $0[2] == "metadata" })
         #expect(lines[7] == ["8", "record", "", "10/12/20 16:07    501 02 <I>3484201367        00:00'28 EU00000.00            D0"])
         #expect(lines.filter { $0[1] == "record" }.count == 88)
-        #expect(Set(lines.filter { $0[1] == "skip" }.map { $0[2] }) == ["metadata", "rule", "page-header"])
+        #expect(Set(lines.filter { $0[1] == "skip" }.map { $0[2] }) == ["metadata", "rule", "column-header"])
     }
 
     @Test func readsStandardInput() throws {

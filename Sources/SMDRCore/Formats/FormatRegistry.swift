@@ -24,6 +24,7 @@ public enum FormatRegistry {
         EricssonBP250Format.self,
         HybrexFormat.self,
         CiscoCUCMHeaderlessFormat.self,
+        LGFormat.self,
     ]
 
     public static func format(id: String) -> (any SMDRFormat.Type)? {
