@@ -234,7 +234,7 @@ public struct CustomFormat: Sendable {
 
     public var handle: FormatHandle {
         let me = self
-        return FormatHandle(id: id, title: title, claim: { me.claim($0) }, makeParser: { Parser(format: me, options: $0) })
+        return FormatHandle(id: id, title: title, claim: { me.claim($0) }, makeParser: { Parser(format: me, options: $0) }, preferred: true)
     }
 
     func claim(_ lines: [String]) -> Int {

@@ -6,10 +6,14 @@ public struct FormatHandle: @unchecked Sendable {
     public let makeParser: (ParseOptions) -> any RecordParser
     /// See ``SMDRFormat/nulIsFill``.
     public let nulIsFill: Bool
+    /// A site's own description (a custom format): chosen over a built-in one that reads the lines as well.
+    public let preferred: Bool
 
     public init(
-        id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser, nulIsFill: Bool = false
+        id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser, nulIsFill: Bool = false,
+        preferred: Bool = false
     ) {
+        self.preferred = preferred
         self.id = id
         self.title = title
         self.claim = claim

@@ -23,6 +23,25 @@
 /// a prefix, not the party), `dialed` keeps what was printed.
 public enum ThreeCXFormat: SMDRFormat {
     public static let id = "3cx"
+    /// 3CX's column names → the field vocabulary's names.
+    static let extraNames: KeyValuePairs<String, String> = [
+        "historyid": "history_id",
+        "reason_terminated": "disposition",
+        "reason_changed": "change_reason",
+        "from_no": "calling_number",
+        "to_no": "called_number",
+        "to_dn": "called_device",
+        "final_number": "final_called_number",
+        "final_dn": "final_device",
+        "bill_code": "bill_code",
+        "bill_rate": "bill_rate",
+        "bill_name": "bill_name",
+        "chain": "chain",
+        "from_type": "calling_type",
+        "to_type": "called_type",
+        "final_type": "final_type",
+        "to_dispname": "called_name"
+    ]
     public static let title = "3CX CDR (CSV; 27- or 20-column default order, or a header line)"
 
     static let defaultColumns = [
@@ -133,8 +152,8 @@ public enum ThreeCXFormat: SMDRFormat {
                 if c.contains("forward") || c.contains("divert") { r.flags.insert(.forward) }
                 if c.contains("voicemail") { r.flags.insert(.voicemail) }
             }
-            for key in ["historyid", "reason_terminated", "reason_changed", "from_no", "to_no", "to_dn", "final_number", "final_dn", "bill_code", "bill_rate", "bill_name", "chain", "from_type", "to_type", "final_type", "to_dispname"] {
-                r.setExtra(key, v[key])
+            for (key, name) in ThreeCXFormat.extraNames {
+                r.setExtra(name, v[key])
             }
             out.append(.record(r))
         }
@@ -157,7 +176,7 @@ public enum ThreeCXFormat: SMDRFormat {
             ],
             [
                 "direction": "\"incoming\"", "extension": "\"10016\"", "number": "null", "duration_s": "70", "ring_s": "8",
-                "start": "\"2024-06-18T09:02:11+02:00\"", "from_no": "\"070XXXXXXX\"",
+                "start": "\"2024-06-18T09:02:11+02:00\"", "calling_number": "\"070XXXXXXX\"",
             ]),
         // A masked dialled number: dialed keeps it, number is null.
         FormatVector(

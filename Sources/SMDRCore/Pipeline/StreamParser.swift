@@ -249,8 +249,8 @@ public struct StreamParser {
         pendingReported = pending.count
     }
 
-    /// The candidate that reads the most of these lines as records (fewest rejects next, then the
-    /// higher claim), among those that claim them; `nil` when none reads any.
+    /// The candidate that reads the most of these lines as records (fewest rejects next, then a
+    /// site's own description, then the higher claim), among those that claim them; `nil` when none reads any.
     private mutating func best(for lines: [FramedLine], excluding: String? = nil) -> FormatHandle? {
         let decoded = lines.map { $0.bytes.decoded }
         sample = decoded
@@ -270,8 +270,8 @@ public struct StreamParser {
                 default: break
                 }
             }
-            let score = (records - rejects, claim)
-            if let b = best, (b.records - b.rejects, b.claim) >= score { continue }
+            let score = (records - rejects, f.preferred ? 1 : 0, claim)
+            if let b = best, (b.records - b.rejects, b.handle.preferred ? 1 : 0, b.claim) >= score { continue }
             best = (f, records, rejects, claim)
         }
         guard let best, best.records > 0 else { return nil }
