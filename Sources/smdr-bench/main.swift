@@ -170,6 +170,51 @@ if let agentPath, let s = sample("avaya-ipoffice/kb-examples.smdr") {
     print("smdr-agent parse, \(grouped(million))-line avaya-ipo file → JSON lines: \(String(format: "%.2f", best)) s   target < 3 s (for 1,000,000 lines)")
 }
 
+// Foreign text: each format forced on every other format's captures (what a wrong `--format`, or
+// detection's trial reading, costs). Target: a few milliseconds per kilobyte at most.
+if only == nil || only == "foreign" {
+    var corpus: [(format: String, bytes: [UInt8])] = []
+    let roots = [samplesDir, "\(samplesDir)/../../shared/field", "../shared/field"]
+    for root in roots {
+        guard let e = FileManager.default.enumerator(atPath: root) else { continue }
+        for case let rel as String in e where rel.hasSuffix(".smdr") {
+            guard let data = FileManager.default.contents(atPath: "\(root)/\(rel)") else { continue }
+            let text = String(decoding: data.prefix(2048), as: UTF8.self)
+            var format = text.split(whereSeparator: \.isNewline).first { $0.hasPrefix("# Format: ") }.map { String($0.dropFirst(10)) }
+            if format == nil {
+                // A field capture: its format is in Tests/Field/<rel>.settings.
+                let settings = "\(samplesDir)/../Tests/Field/\(rel.dropLast(5)).settings"
+                format = (try? String(contentsOfFile: settings, encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("Format: ") }
+                    .map { String($0.dropFirst(8)) }
+            }
+            if let format { corpus.append((format, [UInt8](data))) }
+        }
+        if root != samplesDir && !corpus.isEmpty { break }
+    }
+    print("")
+    print("foreign text: each format forced on the other formats' captures (\(corpus.count) captures)")
+    print(pad("format", 22) + pad("KB read", 10, right: true) + pad("ms/KB", 10, right: true) + "   target: a few ms/KB at most")
+    var results: [(String, Double, Double)] = []
+    for handle in FormatHandle.builtIn {
+        let foreign = corpus.filter { $0.format != handle.id }
+        var bytes = 0
+        var cpu = 0.0
+        for c in foreign {
+            var parser = StreamParser(format: handle, options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
+            var events: [ParseEvent] = []
+            let t0 = now()
+            parser.push(c.bytes, into: &events)
+            parser.finish(into: &events)
+            cpu += now() - t0
+            bytes += c.bytes.count
+        }
+        results.append((handle.id, Double(bytes) / 1024, cpu * 1000 / (Double(bytes) / 1024)))
+    }
+    for (id, kb, ms) in results.sorted(by: { $0.2 > $1.2 }) {
+        print(pad(id, 22) + pad(String(format: "%.0f", kb), 10, right: true) + pad(String(format: "%.3f", ms), 10, right: true))
+    }
+}
+
 // Capture: journal → store ingest, live latency, idle cost.
 if only == nil || only == "capture" {
     print("")
