@@ -89,12 +89,7 @@ public struct StreamParser {
         framer = Framer(maxLineLength: f.maxLineLength)  // the real one is in `f`; no buffer is copied
         f.finish { line in self.handle(line, into: &out) }
         framer = f
-        if let piece = beforeNUL {
-            beforeNUL = nil
-            var copy = piece
-            copy.endedAtNUL = false
-            read(copy, into: &out)
-        }
+        releaseBeforeNUL(into: &out)
         if parser == nil && !held.isEmpty { detectHeld(into: &out) }
         reportPending(into: &out)
         parser?.finish(into: &out)
@@ -104,12 +99,7 @@ public struct StreamParser {
     /// for a full sample) and release records a parser holds for a continuation line. The line
     /// being assembled stays: its end has not come yet.
     public mutating func flushIdle(into out: inout [ParseEvent]) {
-        if let piece = beforeNUL {
-            beforeNUL = nil
-            var copy = piece
-            copy.endedAtNUL = false
-            read(copy, into: &out)
-        }
+        releaseBeforeNUL(into: &out)
         if parser == nil && !held.isEmpty { detectHeld(into: &out) }
         parser?.finish(into: &out)
     }
@@ -135,6 +125,14 @@ public struct StreamParser {
         read(line, into: &out)
     }
 
+    /// The end of input or a quiet line: a piece that ended at a NUL is a whole record after all.
+    private mutating func releaseBeforeNUL(into out: inout [ParseEvent]) {
+        guard var piece = beforeNUL else { return }
+        beforeNUL = nil
+        piece.endedAtNUL = false
+        read(piece, into: &out)
+    }
+
     /// One line through the current parser, with the checks every format shares.
     private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
         var line = line
@@ -147,9 +145,8 @@ public struct StreamParser {
                         bytes: ArraySlice(Array(piece.bytes) + Array(line.bytes)), number: piece.number, truncated: piece.truncated || line.truncated,
                         framed: line.framed, offset: piece.offset, endedAtNUL: line.endedAtNUL)
                 } else {
-                    var whole = piece
-                    whole.endedAtNUL = false  // a record that ended at its NUL
-                    read(whole, into: &out)
+                    beforeNUL = piece
+                    releaseBeforeNUL(into: &out)  // a record that ended at its NUL
                 }
             }
             if line.endedAtNUL {
