@@ -23,15 +23,24 @@ public final class Journal {
     private var segmentBase: Int64 = 0
     private var segmentSize: Int64 = 0
     private let lock = NSLock()
+    /// A write failed and its partial bytes could not be removed: the next entry starts a new segment.
+    private var damaged = false
+    /// Damaged regions found when the journal was opened (for an alarm).
+    public private(set) var torn: [TornRegion] = []
 
     public init(directory: URL, segmentBytes: Int64 = 16 << 20) throws {
         self.directory = directory
         self.segmentBytes = segmentBytes
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let segments = try Journal.segments(in: directory)
+        for base in segments.dropLast() {
+            torn += try JournalScanner.scan(url: Journal.url(directory, base)).torn.map { TornRegion(segment: base, segmentFileOffset: $0.segmentFileOffset, bytes: $0.bytes) }
+        }
         if let last = segments.last {
             let scan = try JournalScanner.scan(url: Journal.url(directory, last))
-            // Cut off a torn tail: it was never flushed whole, so nothing ever read it.
+            torn += scan.torn.map { TornRegion(segment: last, segmentFileOffset: $0.segmentFileOffset, bytes: $0.bytes) }
+            // Cut off an incomplete tail (no valid entry after it): it was never flushed whole, so
+            // nothing ever read it. Damaged bytes with entries after them are skipped, not cut.
             if scan.validBytes < scan.fileBytes { truncate(Journal.url(directory, last).path, off_t(scan.validBytes)) }
             segmentBase = last
             segmentSize = scan.validBytes
@@ -78,8 +87,9 @@ public final class Journal {
         lock.lock()
         defer { lock.unlock() }
         guard bytes.count > 0 else { return end }
-        if segmentSize > 0 && segmentSize + Int64(Journal.headerSize + bytes.count) > segmentBytes {
+        if damaged || (segmentSize > 0 && segmentSize + Int64(Journal.headerSize + bytes.count) > segmentBytes) {
             try startSegment(at: end)
+            damaged = false
         }
         var header = [UInt8](repeating: 0, count: Journal.headerSize)
         header[0] = UInt8(ascii: "S")
@@ -97,15 +107,28 @@ public final class Journal {
             let n = entry[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JournalError.io("write journal", errno)
+                let e = errno
+                undoPartialWrite()
+                throw JournalError.io("write journal", e)
             }
             written += n
         }
-        guard fdatasync(fd) == 0 else { throw JournalError.io("flush journal", errno) }
+        guard fdatasync(fd) == 0 else {
+            let e = errno
+            undoPartialWrite()
+            throw JournalError.io("flush journal", e)
+        }
         let at = end
         end += Int64(bytes.count)
         segmentSize += Int64(total)
         return at
+    }
+
+    /// A write that failed half-way (disk full) leaves part of an entry: cut it off, so the next
+    /// entry follows the last whole one; if even that fails, the next entry starts a new segment
+    /// (readers skip the torn bytes either way).
+    private func undoPartialWrite() {
+        if ftruncate(fd, off_t(segmentSize)) != 0 { damaged = true }
     }
 
     public func append(_ bytes: [UInt8], receivedAt: Int64) throws -> Int64 {

@@ -78,6 +78,11 @@ public final class Agent: @unchecked Sendable {
         for config in sources {
             let journalDir = Agent.journalDirectory(dataDirectory, source: config.id)
             let journal = try Journal(directory: journalDir)
+            for t in journal.torn {
+                Log.warning(
+                    "journal: \(t.bytes) damaged byte(s) in segment \(t.segment) at file offset \(t.segmentFileOffset) are skipped; the entries after them are kept",
+                    source: config.id)
+            }
             let state = SourceState()
             states[config.id] = state
             try ingester.add(config, journal: journal, journalDirectory: journalDir, state: state, formats: formats, options: options)

@@ -152,6 +152,11 @@ final class Ingester: @unchecked Sendable {
         } catch {
             Log.error("cannot read the journal: \(error)", source: s.config.id)
         }
+        for t in s.cursor.takeTorn() {
+            alarm(
+                s, "journal",
+                "\(t.bytes) damaged journal byte(s) skipped in segment \(t.segment) at file offset \(t.segmentFileOffset) (a write that failed half-way, e.g. disk full); the entries after them are read")
+        }
         if bytes > 0 {
             s.state.ingested(count: bytes)
             s.lastActivity = monotonic()
