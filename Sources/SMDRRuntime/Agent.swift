@@ -36,10 +36,26 @@ public final class Agent: @unchecked Sendable {
         self.options = options
         self.formats = formats
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        store = try CallStore(path: dataDirectory.appendingPathComponent("smdr.sqlite").path)
+        store = try Agent.openStore(dataDirectory.appendingPathComponent("smdr.sqlite").path)
         ingester = Ingester(store: store, signal: signal)
         let ids = sources.map(\.id)
         guard Set(ids).count == ids.count else { throw AgentError("two sources share an id: \(ids)") }
+    }
+
+    /// Opens the store, waiting for another process that holds it (a `calls` or `report` run, a
+    /// backup): the agent does not exit over a lock, it retries with backoff and says so.
+    static func openStore(_ path: String, giveUpAfter: Double = 600) throws -> CallStore {
+        var delay = 0.2
+        let started = monotonic()
+        while true {
+            do {
+                return try CallStore(path: path)
+            } catch let e where CallStore.isLockContention(e) && monotonic() - started < giveUpAfter {
+                Log.warning("store: \(e) (another process holds \(path)); trying again in \(delay) s")
+                usleep(UInt32(delay * 1_000_000))
+                delay = min(delay * 2, 5)
+            }
+        }
     }
 
     public static func journalDirectory(_ dataDirectory: URL, source: String) -> URL {

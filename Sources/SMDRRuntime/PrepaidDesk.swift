@@ -214,7 +214,20 @@ public final class PrepaidDesk: PrepaidOperations, @unchecked Sendable {
             throw PrepaidError(.invalid, adjustment ? "an adjustment is not zero" : "a top-up is above zero (use an adjustment to take money back)")
         }
         guard amount.fits(places: decimals) else { throw PrepaidError(.invalid, "\(amount) has more than \(decimals) decimals (\(currency))") }
-        let (txn, created) = try write { tx -> (Int64, Bool) in
+        guard amount.micros.magnitude <= Ledger.maximumMovementMicros else {
+            throw PrepaidError(.invalid, "\(amount.string(places: decimals)) is above the largest movement, \(Ledger.maximumMovementMicros / 1_000_000) \(currency)")
+        }
+        let (txn, created): (Int64, Bool)
+        do {
+            (txn, created) = try topupWrite(account: account, reference: ref, amount: amount, memo: memo, adjustment: adjustment)
+        } catch let e as LedgerLimitError {
+            throw PrepaidError(.invalid, e.description)
+        }
+        return TopupResult(transaction: txn, created: created, account: try state(account))
+    }
+
+    private func topupWrite(account: PrepaidPlan.Account, reference ref: String, amount: Money, memo: String?, adjustment: Bool) throws -> (Int64, Bool) {
+        try write { tx -> (Int64, Bool) in
             if let done = try tx.topup(account: account.id, reference: ref) {
                 guard done.micros == amount.micros, done.kind == (adjustment ? "adjustment" : "topup") else {
                     throw PrepaidError(
@@ -229,7 +242,6 @@ public final class PrepaidDesk: PrepaidOperations, @unchecked Sendable {
                 memo: memo)
             return (id, true)
         }
-        return TopupResult(transaction: txn, created: created, account: try state(account))
     }
 
     public func accounts() throws -> [AccountState] { try plan.allAccounts.map(state) }

@@ -19,9 +19,25 @@ public final class CallStore: @unchecked Sendable {
     /// Set once before the agent starts.
     public nonisolated(unsafe) var webhookRoutes: [WebhookRoute] = []
 
-    public init(path: String) throws {
+    /// How a process uses the store: the agent and commands that change it write; commands that
+    /// only look (`calls`, `report`) open it read-only and never take its write lock.
+    public enum Access: Sendable { case readWrite, readOnly }
+
+    /// How long a connection waits for another process's lock before giving up (then the caller retries).
+    public static let busyTimeout: TimeInterval = 10
+
+    public init(path: String, access: Access = .readWrite) throws {
         self.path = path
         var config = Configuration()
+        config.busyMode = .timeout(CallStore.busyTimeout)
+        if access == .readOnly {
+            config.readonly = true
+            db = try DatabasePool(path: path, configuration: config)
+            guard try db.read({ try CallStore.migrator.hasCompletedMigrations($0) }) else {
+                throw StoreError("the store at \(path) was written by an older agent: start the agent once to bring it up to date")
+            }
+            return
+        }
         config.prepareDatabase { db in
             // WAL: readers never block the writer. NORMAL: a commit lost to a power cut is read
             // again from the journal (the checkpoint rolls back with it).
@@ -530,4 +546,18 @@ public final class CallStore: @unchecked Sendable {
             }
         }
     }
+}
+
+extension CallStore {
+    /// The error is another process holding the database (busy or locked): worth waiting for.
+    public static func isLockContention(_ error: any Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        return e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED
+    }
+}
+
+/// A store problem explained in words.
+public struct StoreError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -18,6 +18,11 @@ import GRDB
 /// write, so another process (the `topup` command) writing the same file is seen at once.
 public final class Ledger: @unchecked Sendable {
     public static let topups = "topups", calls = "calls", adjustments = "adjustments"
+    /// The largest single movement (a top-up, an adjustment, a call's charge): 1,000,000,000 units.
+    public static let maximumMovementMicros: UInt64 = 1_000_000_000 * 1_000_000
+    /// The largest balance any account, system accounts included, may reach either way:
+    /// 1,000,000,000,000 units (10^18 micros, well inside 64 bits, so no sum of entries overflows).
+    public static let maximumBalanceMicros: UInt64 = 1_000_000_000_000 * 1_000_000
 
     public let store: CallStore
     private let lock = NSLock()
@@ -227,7 +232,17 @@ public final class LedgerTransaction {
         kind: String, account: String, legs: [(account: String, micros: Int64)], reference: String? = nil, callRow: Int64? = nil, reservation: Int64? = nil,
         memo: String? = nil, at: Int64? = nil
     ) throws -> Int64 {
+        // Bounded amounts: no movement and no balance can overflow the 64-bit sums (refused, never a crash).
+        for leg in legs where leg.micros.magnitude > Ledger.maximumMovementMicros {
+            throw LedgerLimitError("a movement of more than \(Ledger.maximumMovementMicros / 1_000_000) currency units is refused")
+        }
         precondition(legs.reduce(0) { $0 + $1.micros } == 0, "a ledger transaction must balance")
+        for leg in legs where leg.micros != 0 {
+            let (after, overflow) = (balances[leg.account] ?? 0).addingReportingOverflow(leg.micros)
+            guard !overflow, after.magnitude <= Ledger.maximumBalanceMicros else {
+                throw LedgerLimitError("account \(leg.account) would pass the maximum balance of \(Ledger.maximumBalanceMicros / 1_000_000) currency units")
+            }
+        }
         try db.cachedStatement(sql: "INSERT INTO ledger_transactions (at_utc, kind, account, ref, call_row, reservation, memo) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [at ?? now, kind, account, reference, callRow, reservation, memo])
         let txn = db.lastInsertedRowID
@@ -415,4 +430,11 @@ extension CallStore {
                 CREATE TABLE ledger_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), call_row INTEGER NOT NULL) STRICT;
                 """)
     }
+}
+
+/// A movement or a balance beyond the ledger's documented bounds (``Ledger/maximumMovementMicros``,
+/// ``Ledger/maximumBalanceMicros``): refused with this, before anything is written.
+public struct LedgerLimitError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -16,7 +16,7 @@ struct CallsCommand: ParsableCommand {
     func run() throws {
         let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path): is --data-dir the agent's?") }
-        let store = try CallStore(path: path)
+        let store = try CallStore(path: path, access: .readOnly)
         var sinceEpoch: Int64?
         if let since {
             let f = ISO8601DateFormatter()
@@ -33,7 +33,8 @@ struct CallsCommand: ParsableCommand {
             if json {
                 out.write(line + "\n")
             } else if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
-                func s(_ k: String) -> String { (o[k] as? String) ?? (o[k] as? Int).map(String.init) ?? "-" }
+                // PBX text never reaches the terminal as a command: control bytes are shown as \xNN.
+                func s(_ k: String) -> String { TerminalText.safe((o[k] as? String) ?? (o[k] as? Int).map(String.init) ?? "-") }
                 out.write([s("start"), s("direction").padding(toLength: 8, withPad: " ", startingAt: 0), s("extension"), s("number"), s("duration_s") + " s", s("trunk"), o["cost"] == nil ? "" : s("cost") + " " + s("rating_currency")].joined(separator: "  ") + "\n")
             }
         }

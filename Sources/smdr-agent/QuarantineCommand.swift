@@ -25,7 +25,7 @@ struct QuarantineCommand: ParsableCommand {
         let lines = try store.quarantined()
         var out = OutputStream(fd: 1)
         guard reprocess else {
-            for q in lines { out.write("\(q.source)\tline \(q.line)\toffset \(q.offset)\t\(q.format ?? "?")\t\(q.reason)\n\t\(q.text)\n") }
+            for q in lines { out.write("\(q.source)\tline \(q.line)\toffset \(q.offset)\t\(q.format ?? "?")\t\(TerminalText.safe(q.reason))\n\t\(TerminalText.safe(q.text))\n") }
             out.write("\(lines.count) line(s) in quarantine\n")
             out.flush()
             return

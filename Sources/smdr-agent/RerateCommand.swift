@@ -91,7 +91,7 @@ struct ReportCommand: ParsableCommand {
     var csv = false
 
     func run() throws {
-        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
+        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path, access: .readOnly)
         let (from, to) = try period.range()
         let rows = try store.report(by: by.rawValue, fromUTC: from, toUTC: to)
         func money(_ m: Int64) -> String { Exact(m).rounded(places: decimals, .halfUp).string(places: decimals) }

@@ -67,3 +67,113 @@ struct StoreFailureTests {
         #expect(try CallStore(path: dir.appendingPathComponent("smdr.sqlite").path).callCount() == 30)
     }
 }
+
+struct SharedStoreTests {
+    /// `calls` reads while another process holds the write lock (the agent committing): it opens
+    /// the store read-only and never waits for, nor takes, that lock.
+    @Test func callsNeverFailsOnALock() throws {
+        let dir = temporaryDirectory("shared-calls")
+        let (agent, server, conn) = try tcpAgent(dir)
+        _ = server
+        for r in avayaCapture(10) { TestServer.send(conn, r) }
+        #expect(waitUntil(5) { (try? agent.store.callCount()) == 10 })
+        let blocker = try DatabaseQueue(path: dir.appendingPathComponent("smdr.sqlite").path)
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? blocker.inDatabase { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                locked.signal()
+                release.wait()
+                try db.execute(sql: "COMMIT")
+            }
+        }
+        locked.wait()
+        defer { release.signal() }
+        for _ in 0..<5 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: agentBinary)
+            p.arguments = ["calls", "--data-dir", dir.path]
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            let t0 = Date()
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+            #expect(text.split(separator: "\n").count == 10)
+            #expect(Date().timeIntervalSince(t0) < 5, "no waiting on the lock")
+        }
+        release.signal()
+        close(conn)
+        agent.stop()
+    }
+
+    /// The agent restarted (SIGKILL, start again) 30 times while another process reads the store
+    /// in a loop: it starts every time, and every record sent is stored once.
+    @Test func theAgentStartsWhileAnotherProcessReads() throws {
+        let dir = temporaryDirectory("shared-start")
+        let data = dir.appendingPathComponent("data").path
+        let server = try TestServer()
+        let args = ["run", "--connect", "127.0.0.1:\(server.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "UTC", "--api", "off"]
+        let log = dir.appendingPathComponent("agent.log")
+        let stop = StopSwitch()
+        let reader = Thread {
+            while !stop.isOn {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: agentBinary)
+                p.arguments = ["calls", "--data-dir", data]
+                p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+                p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try? p.run()
+                p.waitUntilExit()
+            }
+        }
+        let records = avayaCapture(30)
+        var starts = 0
+        for k in 0..<30 {
+            let agent = try AgentProcess(arguments: args, log: log)
+            if k == 0 { reader.start() }
+            let conn = try server.accept()
+            starts += 1
+            TestServer.send(conn, records[k])
+            #expect(waitUntil(10) { ((try? CallStore(path: data + "/smdr.sqlite", access: .readOnly).callCount()) ?? 0) == k + 1 }, "record \(k + 1) stored")
+            agent.kill(SIGKILL)
+            close(conn)
+        }
+        stop.turnOn()
+        #expect(starts == 30)
+        #expect(try CallStore(path: data + "/smdr.sqlite", access: .readOnly).callCount() == 30)
+    }
+}
+
+/// A PBX field with terminal escapes (ESC, BEL, GS) is shown, not obeyed: `calls` prints `\xNN`.
+@Test func callsOutputCarriesNoControlByte() throws {
+    let dir = temporaryDirectory("terminal")
+    let (agent, server, conn) = try tcpAgent(dir)
+    _ = server
+    let hostile = "2026/11/04 09:00:00,00:01:00,2,0612345678,O,201,201,,0,1000001,0,E201,Joe\u{1B}[2J,T9001\u{1B}]0;owned\u{07}\u{1D},Line 1.1,0,0\r\n"
+    TestServer.send(conn, Array(hostile.utf8))
+    #expect(waitUntil(5) { (try? agent.store.callCount()) == 1 })
+    close(conn)
+    agent.stop()
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: agentBinary)
+    p.arguments = ["calls", "--data-dir", dir.path]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let bytes = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(!bytes.contains(where: { $0 < 0x20 && $0 != 0x0A }), "no control byte but the line ends")
+    #expect(String(decoding: bytes, as: UTF8.self).contains("T9001\\x1B]0;owned\\x07\\x1D"))
+}
+
+/// A flag one thread sets and another reads.
+final class StopSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var on = false
+    var isOn: Bool { lock.withLock { on } }
+    func turnOn() { lock.withLock { on = true } }
+}

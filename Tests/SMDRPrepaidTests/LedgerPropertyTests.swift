@@ -194,3 +194,28 @@ struct LedgerPropertyTests {
         #expect(try desk.ledger.audit().isSound)
     }
 }
+
+/// Top-ups near the bounds are refused with a reason, never a crash: the single movement above
+/// the maximum, and the one that would take the shared system account past the maximum balance.
+@Test func topupsNearTheLimitsAreRefusedNotACrash() throws {
+    let (store, _) = try temporaryStore()
+    let rater = Rater(tariff: try prepaidTariff())
+    let desk = try PrepaidDesk(plan: try prepaidPlan(), rater: rater, store: store)
+    let account = try #require(try desk.accounts().first?.account.id)
+    #expect(throws: PrepaidError.self) { try desk.topup(account, amount: Money("999999999999.99")!, reference: "huge") }
+    var accepted = 0
+    var refused: PrepaidError?
+    for k in 0..<1_100 {
+        do {
+            _ = try desk.topup(account, amount: Money("999999999.99")!, reference: "r\(k)")
+            accepted += 1
+        } catch let e as PrepaidError {
+            refused = e
+            break
+        }
+    }
+    #expect(accepted == 1_000, "10^12 units at most on any account, the topups system account included")
+    #expect(refused?.kind == .invalid)
+    #expect(refused?.description.contains("maximum balance") == true)
+    #expect(try desk.ledger.audit().isSound, "the books still balance")
+}
