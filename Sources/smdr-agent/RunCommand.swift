@@ -133,8 +133,16 @@ struct RunCommand: ParsableCommand {
             return
         }
         let udev = UDev()
-        let agent = try Agent(
-            sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
+        let resources = ResourceLimits.current()
+        for warning in resources.warnings(dataDirectory: data.path) { Log.warning(warning) }
+        let agent: Agent
+        do {
+            agent = try Agent(
+                sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
+        } catch {
+            // Say which limit or place is at fault, not only what SQLite or the journal said.
+            throw AgentError("cannot start with the data directory \(data.path): \(error)\(resources.hint(dataDirectory: data.path))")
+        }
         var spooler: Task<Void, Never>?
         let stopSpooler = StopFlag()
         var rater_: Rater?

@@ -177,3 +177,21 @@ final class StopSwitch: @unchecked Sendable {
     var isOn: Bool { lock.withLock { on } }
     func turnOn() { lock.withLock { on = true } }
 }
+
+/// Started under `ulimit -f 100`, the agent says which limit and which directory, not only
+/// SQLite's "disk I/O error", and exits non-zero.
+@Test func aFileSizeLimitIsNamedAtStart() throws {
+    let dir = temporaryDirectory("ulimit")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "ulimit -f 100; exec \"$0\" run --data-dir \"$1\" --listen 127.0.0.1:39998 --api off", agentBinary, dir.appendingPathComponent("data").path]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus != 0)
+    #expect(text.contains("file-size limit is") && text.contains("(ulimit -f)") && text.contains("cannot start"), "\(text)")
+    #expect(text.contains(dir.appendingPathComponent("data").path))
+}

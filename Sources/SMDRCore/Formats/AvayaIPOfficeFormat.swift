@@ -236,7 +236,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             } else {
                 r.end = clock.zoned(utc: start.utc + Int64(elapsed))
             }
-            out.append(.record(r))
+            out.append(r.event())
         }
     }
 

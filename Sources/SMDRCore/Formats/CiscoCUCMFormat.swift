@@ -182,7 +182,7 @@ public enum CiscoCUCMFormat: SMDRFormat {
             for (key, name) in CiscoCUCMFormat.extraNames {
                 r.setExtra(name, v(key))
             }
-            out.append(.record(r))
+            out.append(r.event())
         }
     }
 

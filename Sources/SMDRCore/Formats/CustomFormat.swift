@@ -414,7 +414,7 @@ public struct CustomFormat: Sendable {
             } else {
                 r.setTimes(start: printed, end: printedEnd, elapsed: total, zone: calendar.clock)
             }
-            return .record(r)
+            return r.event()
         }
 
         /// `value` equals `pattern`, or starts with it when the pattern ends in `*`.

@@ -171,7 +171,7 @@ public enum HybrexFormat: SMDRFormat {
                 start = CivilDateTime(year: year, month: month, day: day, hour: c.h, minute: c.m, second: c.s).map { calendar.clock.zoned($0) }
             }
             r.setTimes(start: start, end: nil, elapsed: r.durationSeconds, zone: calendar.clock)
-            out.append(.record(r))
+            out.append(r.event())
         }
 
         /// The text after `marker` when `text` starts with it.

@@ -198,7 +198,7 @@ public enum MulticomFormat: SMDRFormat {
             r.durationSeconds = duration
             r.setExtra("subscriber_code", code)
             r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
-            out.append(.record(r))
+            out.append(r.event())
         }
     }
 

@@ -169,7 +169,7 @@ public enum PanasonicDBSFormat: SMDRFormat {
                 }
             }
             r.setTimes(start: clock.zoned(civil), end: nil, elapsed: r.durationSeconds, zone: clock)
-            out.append(.record(r))
+            out.append(r.event())
         }
     }
 

@@ -233,7 +233,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
                 CivilDateTime(year: 2000 + t.number(o + 6, 2)!, month: month, day: day, hour: c.h, minute: c.m, second: c.s)
             }
             r.setTimes(start: nil, end: end.map { clock.zoned($0) }, elapsed: r.durationSeconds, zone: clock)
-            out.append(.record(r))
+            out.append(r.event())
         }
 
         func nonRecord(_ line: FramedLine, into out: inout [ParseEvent]) {

@@ -122,7 +122,7 @@ public enum TelradFormat: SMDRFormat {
                     group[k].continuation = k < group.count - 1
                 }
             }
-            for r in group { out.append(.record(r)) }
+            for r in group { out.append(r.event()) }
             group = []
             merged = false
         }

@@ -78,6 +78,15 @@ public struct CallRecord: Sendable, Equatable {
         extras.first { $0.key == key }?.value
     }
 
+    /// The record as a parser's event, or a reject when it carries neither a time nor a duration:
+    /// no format prints a call that way, so it is foreign text read by the wrong format. Every
+    /// format hands its records over through this (consuming: the record is not copied).
+    public consuming func event() -> ParseEvent {
+        guard start == nil && end == nil && durationSeconds == nil else { return .record(self) }
+        return .reject(
+            Reject(line: line, text: raw, reason: "no time and no duration read: not a \(format) record (is the format right?)", format: format, offset: offset))
+    }
+
     /// Sets start and end from whichever the PBX printed and the total elapsed seconds.
     public mutating func setTimes(start: ZonedTime?, end: ZonedTime?, elapsed: Int?, zone: ZoneClock) {
         self.start = start

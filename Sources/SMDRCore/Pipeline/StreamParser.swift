@@ -38,6 +38,8 @@ public struct StreamParser {
     private var rejectedRun: [FramedLine] = []
     /// The part of a record before a NUL, when the format takes NUL for fill (Nortel): joined to what follows.
     private var beforeNUL: FramedLine?
+    /// The format takes NUL for fill (kept apart from `format` so the hot path copies no handle).
+    private var nulFill = false
     private var atStart = true
 
     /// How many unrecognised lines are kept for a later detection (older ones stay rejected).
@@ -58,7 +60,10 @@ public struct StreamParser {
         } else {
             self.framer = Framer(maxLineLength: maxLineLength)
         }
-        if let format { parser = format.makeParser(options) }
+        if let format {
+            parser = format.makeParser(options)
+            nulFill = format.nulIsFill
+        }
     }
 
     /// Where a restart must begin so that nothing is lost: the framer's line boundary, or the first
@@ -135,25 +140,37 @@ public struct StreamParser {
 
     /// One line through the current parser, with the checks every format shares.
     private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
+        if nulFill {
+            guard let whole = joinedAtNUL(line, into: &out) else { return }
+            return readWhole(whole, into: &out)
+        }
+        readWhole(line, into: &out)
+    }
+
+    /// A NUL inside a record is fill: the record goes on in the piece that starts right after it.
+    /// `nil` while the piece waits for the rest of its record.
+    private mutating func joinedAtNUL(_ line: FramedLine, into out: inout [ParseEvent]) -> FramedLine? {
         var line = line
-        if format?.nulIsFill == true {
-            // A NUL inside a record is fill: the record goes on in the piece that starts right after it.
-            if let piece = beforeNUL {
-                beforeNUL = nil
-                if line.startsAfterNUL {
-                    line = FramedLine(
-                        bytes: ArraySlice(Array(piece.bytes) + Array(line.bytes)), number: piece.number, truncated: piece.truncated || line.truncated,
-                        framed: line.framed, offset: piece.offset, endedAtNUL: line.endedAtNUL)
-                } else {
-                    beforeNUL = piece
-                    releaseBeforeNUL(into: &out)  // a record that ended at its NUL
-                }
-            }
-            if line.endedAtNUL {
-                beforeNUL = line
-                return
+        if let piece = beforeNUL {
+            beforeNUL = nil
+            if line.startsAfterNUL {
+                line = FramedLine(
+                    bytes: ArraySlice(Array(piece.bytes) + Array(line.bytes)), number: piece.number, truncated: piece.truncated || line.truncated,
+                    framed: line.framed, offset: piece.offset, endedAtNUL: line.endedAtNUL)
+            } else {
+                var whole = piece
+                whole.endedAtNUL = false  // a record that ended at its NUL
+                readWhole(whole, into: &out)
             }
         }
+        if line.endedAtNUL {
+            beforeNUL = line
+            return nil
+        }
+        return line
+    }
+
+    private mutating func readWhole(_ line: FramedLine, into out: inout [ParseEvent]) {
         if line.truncated {
             out.append(
                 .reject(
@@ -165,25 +182,9 @@ public struct StreamParser {
         }
         let first = out.count
         parser!.parse(line, into: &out)
-        var rejected = first < out.count
-        var i = first
-        while i < out.count {
-            switch out[i] {
-            case .record(let r):
-                rejected = false
-                if r.start == nil && r.end == nil && r.durationSeconds == nil {
-                    out[i] = .reject(
-                        Reject(
-                            line: r.line, text: r.raw,
-                            reason: "no time and no duration read: not a \(r.format) record (is the format right?)",
-                            format: r.format, offset: r.offset))
-                }
-            case .reject: break
-            default: rejected = false
-            }
-            i += 1
-        }
+        var rejected = first < out.count  // every event this line gave is a reject
         guard detecting else { return }
+        for i in first..<out.count where !out[i].isReject { rejected = false }
         if rejected {
             rejectedRun.append(line)
             if rejectedRun.count >= FormatDetector.sampleSize { switchIfAnotherReads(into: &out) }
@@ -235,6 +236,7 @@ public struct StreamParser {
         if let previous { parser?.finish(into: &out) }
         format = chosen
         parser = chosen.makeParser(options)
+        nulFill = chosen.nulIsFill
         if previous != nil || replayFrom != nil {
             out.append(.formatFound(FormatChange(format: chosen.id, previous: previous, line: lines.first?.number ?? 0, replayFrom: replayFrom)))
         }
@@ -309,5 +311,12 @@ public struct FormatChange: Sendable, Equatable {
         self.previous = previous
         self.line = line
         self.replayFrom = replayFrom
+    }
+}
+
+extension ParseEvent {
+    var isReject: Bool {
+        if case .reject = self { return true }
+        return false
     }
 }
