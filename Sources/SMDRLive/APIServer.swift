@@ -287,7 +287,14 @@ public final class APIServer: @unchecked Sendable {
                     if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
                     after = last.id
                 }
-                for await e in live {
+                for await e in live.events {
+                    if live.isCutOff {
+                        // Fell too far behind: end the stream now (not after the buffered events),
+                        // saying why, so the client reconnects with Last-Event-ID.
+                        try await writer.write(
+                            ByteBuffer(string: ": cut off: this client fell \(self.hub.bufferLimit) events behind; reconnect with Last-Event-ID \(after)\n\n"))
+                        break
+                    }
                     if e.id == 0 {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         continue

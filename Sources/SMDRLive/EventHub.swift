@@ -23,10 +23,23 @@ public final class EventHub: @unchecked Sendable {
     final class Client: @unchecked Sendable {
         let filter: Filter
         let continuation: AsyncStream<CallStore.StoredEvent>.Continuation
+        private let lock = NSLock()
+        private var _cutOff = false
+        /// The client fell `bufferLimit` events behind: its stream ends now, without the events
+        /// still buffered for it (it resumes from its last id when it reconnects).
+        var isCutOff: Bool { lock.withLock { _cutOff } }
+        func cut() { lock.withLock { _cutOff = true } }
         init(filter: Filter, continuation: AsyncStream<CallStore.StoredEvent>.Continuation) {
             self.filter = filter
             self.continuation = continuation
         }
+    }
+
+    /// One client's live feed, and whether it has been cut off.
+    public struct Subscription: Sendable {
+        public let events: AsyncStream<CallStore.StoredEvent>
+        let client: Client
+        public var isCutOff: Bool { client.isCutOff }
     }
 
     let store: CallStore
@@ -76,6 +89,7 @@ public final class EventHub: @unchecked Sendable {
             for c in targets {
                 for e in events where c.filter.wants(e) {
                     if case .dropped = c.continuation.yield(e) {
+                        c.cut()
                         c.continuation.finish()
                         lock.lock()
                         cutOff += 1
@@ -106,7 +120,7 @@ public final class EventHub: @unchecked Sendable {
 
     /// A live feed of events from now on. Subscribe before reading the backlog from the store, then
     /// skip ids already sent: nothing falls between the two.
-    public func subscribe(_ filter: Filter) -> AsyncStream<CallStore.StoredEvent> {
+    public func subscribe(_ filter: Filter) -> Subscription {
         let (stream, continuation) = AsyncStream<CallStore.StoredEvent>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit))
         let client = Client(filter: filter, continuation: continuation)
         let id = ObjectIdentifier(client)
@@ -119,6 +133,6 @@ public final class EventHub: @unchecked Sendable {
             self.clients[id] = nil
             self.lock.unlock()
         }
-        return stream
+        return Subscription(events: stream, client: client)
     }
 }

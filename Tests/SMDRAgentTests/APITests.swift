@@ -21,7 +21,7 @@ struct APITests {
         let server: APIServer
         var port = 0
 
-        init(host: String = "127.0.0.1", calls: Int = 0, prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil) async throws {
+        init(host: String = "127.0.0.1", calls: Int = 0, bufferLimit: Int = 1024, prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-api-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             store = try CallStore(path: dir.appendingPathComponent("smdr.sqlite").path)
@@ -38,7 +38,7 @@ struct APITests {
                 records.append(r)
             }
             try store.commit(source: "pbx", records: records, rejects: [], checkpoint: nil, receivedAt: 0)
-            let hub = try EventHub(store: store)
+            let hub = try EventHub(store: store, bufferLimit: bufferLimit)
             server = try APIServer(
                 configuration: .init(host: host, port: 0, tokens: APITests.tokens), store: store, hub: hub,
                 stations: ["201": StationSettings(name: "Marie", monitoring: true, recallTo: "reception", maxDuration: 600)], defaultLimit: 3600,
@@ -144,6 +144,29 @@ struct APITests {
         #expect(other["max_duration_s"] as? Int == 3600, "the default limit")
         let metrics = try await rig.request(.GET, "/metrics").body
         #expect(metrics.contains("smdr_source_up{source=\"pbx\"} 1") && metrics.contains("smdr_api_request_seconds_count{route=\"/stations/{ext}\"} 2"))
+        await rig.stop()
+    }
+
+    /// A client that stops reading falls behind and is cut off: its stream then ends at once (after
+    /// what was already on the wire, not after the events still buffered for it), with a comment
+    /// saying why and where to resume, so it reconnects with Last-Event-ID.
+    @Test func aCutOffClientSeesItsStreamEnd() async throws {
+        let rig = try await Rig(bufferLimit: 16)
+        let client = try #require(SSEClient(port: rig.port, path: "/events"))
+        _ = readUntil(client.fd, timeout: 2) { $0.contains("smdr-agent events") }
+        let padding = String(repeating: "x", count: 4000)
+        var sent = 0
+        while rig.server.hub.cutOff == 0 && sent < 4000 {
+            for _ in 0..<50 { try rig.store.addEvent(.init(type: "alert", destination: nil, json: "{\"pad\":\"\(padding)\"}")) }
+            sent += 50
+            rig.server.hub.notify()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(rig.server.hub.cutOff == 1, "cut off after \(sent) events")
+        let rest = readUntil(client.fd, timeout: 10) { $0.contains("\r\n0\r\n\r\n") }
+        #expect(rest.contains(": cut off: this client fell 16 events behind; reconnect with Last-Event-ID"))
+        #expect(rest.hasSuffix("\r\n0\r\n\r\n"), "the chunked response ends")
+        #expect(client.parse(rest).count < sent, "the events still buffered are not sent")
         await rig.stop()
     }
 
