@@ -188,7 +188,7 @@ public enum Alcatel4200Format: SMDRFormat {
             r.setExtra("dialling_mode", t.string(d + 66, d + 67))
             if facilities?.contains("T") == true { r.setExtra("metering_active", .bool(true)) }
             if facilities?.contains("I") == true { r.setExtra("user_to_user_signalling", .bool(true)) }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

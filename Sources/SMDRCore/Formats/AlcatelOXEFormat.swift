@@ -132,7 +132,7 @@ public enum AlcatelOXEFormat: SMDRFormat {
             r.setExtra("carrier", v("Carrier"))
             r.setExtra("external_facilities", v("ExternalFacilities"))
             r.setExtra("internal_facilities", v("InternalFacilities"))
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

@@ -342,7 +342,7 @@ public enum AlcatelOXOFormat: SMDRFormat {
             r.setExtra("carrier", v["CAR"])
             if v["FAC"]?.contains(Character("T")) == true { r.setExtra("metering_active", .bool(true)) }
             if v["FAC"]?.contains(Character("I")) == true { r.setExtra("user_to_user_signalling", .bool(true)) }
-            return r.event()
+            return (r.isReadable ? .record(r) : r.notACall())
         }
     }
 

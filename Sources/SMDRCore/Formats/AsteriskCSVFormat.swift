@@ -182,7 +182,7 @@ public enum AsteriskCSVFormat: SMDRFormat {
             r.setExtra("linkedid", v("linkedid"))
             r.setExtra("sequence", v("sequence"))
             r.setExtra("did", v("did"))
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

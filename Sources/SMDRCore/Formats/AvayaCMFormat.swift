@@ -185,7 +185,7 @@ public enum AvayaCMFormat: SMDRFormat {
             }
             r.setExtra("incoming_circuit_id", inCircuit)
             r.setExtra("outgoing_circuit_id", outCircuit)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

@@ -236,7 +236,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             } else {
                 r.end = clock.zoned(utc: start.utc + Int64(elapsed))
             }
-            out.append(r.event())
+            out.append(.record(r))  // always readable: its start is set above (moved, not copied: the hot path)
         }
     }
 

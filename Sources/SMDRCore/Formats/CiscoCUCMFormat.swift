@@ -182,7 +182,7 @@ public enum CiscoCUCMFormat: SMDRFormat {
             for (key, name) in CiscoCUCMFormat.extraNames {
                 r.setExtra(name, v(key))
             }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

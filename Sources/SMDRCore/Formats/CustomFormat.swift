@@ -414,7 +414,7 @@ public struct CustomFormat: Sendable {
             } else {
                 r.setTimes(start: printed, end: printedEnd, elapsed: total, zone: calendar.clock)
             }
-            return r.event()
+            return (r.isReadable ? .record(r) : r.notACall())
         }
 
         /// `value` equals `pattern`, or starts with it when the pattern ends in `*`.

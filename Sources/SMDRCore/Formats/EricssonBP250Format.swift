@@ -128,7 +128,7 @@ public enum EricssonBP250Format: SMDRFormat {
             let end = CivilDateTime(
                 year: 2000 + t.number(7, 2)!, month: t.number(9, 2)!, day: t.number(11, 2)!, hour: t.number(14, 2)!, minute: t.number(16, 2)!)
             r.setTimes(start: nil, end: end.map { clock.zoned($0) }, elapsed: r.durationSeconds, zone: clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

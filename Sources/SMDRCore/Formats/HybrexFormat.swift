@@ -171,7 +171,7 @@ public enum HybrexFormat: SMDRFormat {
                 start = CivilDateTime(year: year, month: month, day: day, hour: c.h, minute: c.m, second: c.s).map { calendar.clock.zoned($0) }
             }
             r.setTimes(start: start, end: nil, elapsed: r.durationSeconds, zone: calendar.clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         /// The text after `marker` when `text` starts with it.

@@ -105,7 +105,7 @@ public enum InterTelAxxessFormat: SMDRFormat {
             if let d = pageDate, let civil = CivilDateTime(year: d.year, month: d.month, day: d.day, hour: minutes / 60, minute: minutes % 60) {
                 r.setTimes(start: clock.zoned(civil), end: nil, elapsed: elapsed, zone: clock)
             }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

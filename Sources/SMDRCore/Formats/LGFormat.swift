@@ -293,7 +293,7 @@ public enum LGFormat: SMDRFormat {
                 r.accountCode = t.string(toks.starts[k], toks.ends[toks.count - 1])
             }
             r.setTimes(start: start, end: nil, elapsed: duration, zone: clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         /// ACT: `**` or a short number.

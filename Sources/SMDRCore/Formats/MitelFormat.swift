@@ -251,7 +251,7 @@ public enum MitelFormat: SMDRFormat {
             if let suite = l.suite { r.setExtra("suite", t.string(columns: suite)) }
             r.setExtra("call_sequence", mark(l.sequence))
             r.setExtra("associated_call_id", t.string(columns: l.associated))
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

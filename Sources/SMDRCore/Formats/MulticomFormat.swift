@@ -198,7 +198,7 @@ public enum MulticomFormat: SMDRFormat {
             r.durationSeconds = duration
             r.setExtra("subscriber_code", code)
             r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

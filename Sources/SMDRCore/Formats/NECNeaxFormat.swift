@@ -152,7 +152,7 @@ public enum NECNeaxFormat: SMDRFormat {
             r.setExtra("called_station", calledStation)
             r.setExtra("condition_b", block(8).map(\.decoded))
             r.setExtra("department", block(15).map(\.decoded))
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         func stamp(_ t: ByteText, at: Int) -> ZonedTime? {
@@ -207,7 +207,7 @@ public enum NECNeaxFormat: SMDRFormat {
             r.durationSeconds = Int(end.utc - start.utc)
             r.answered = (r.durationSeconds ?? 0) > 0
             r.setExtra("record_type", type)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

@@ -49,7 +49,7 @@ public enum NECSLFormat: SMDRFormat {
         init(_ options: ParseOptions) { calendar = PBXCalendar(options) }
 
         mutating func release(into out: inout [ParseEvent]) {
-            if let h = held { out.append(h.event()) }
+            if let h = held { if h.isReadable { out.append(.record(h)) } else { out.append(h.notACall()) } }
             held = nil
         }
 

@@ -68,7 +68,7 @@ public enum NortelMeridianFormat: SMDRFormat {
         var holding: Bool { held != nil }
         mutating func finish(into out: inout [ParseEvent]) { release(into: &out) }
         mutating func release(into out: inout [ParseEvent]) {
-            if let h = held { out.append(h.event()) }
+            if let h = held { if h.isReadable { out.append(.record(h)) } else { out.append(h.notACall()) } }
             held = nil
         }
 

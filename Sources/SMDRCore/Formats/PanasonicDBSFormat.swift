@@ -169,7 +169,7 @@ public enum PanasonicDBSFormat: SMDRFormat {
                 }
             }
             r.setTimes(start: clock.zoned(civil), end: nil, elapsed: r.durationSeconds, zone: clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

@@ -541,7 +541,7 @@ enum PanasonicLayout {
             } else {
                 r.setTimes(start: nil, end: printed, elapsed: r.durationSeconds, zone: clock)
             }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         @inline(__always) static func same(_ t: RawText, _ x: Range<Int>, _ y: Range<Int>) -> Bool {

@@ -318,7 +318,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
                     parseLine(joined, into: &events)
                     if events.count == 1, case .record(var r) = events[0] {
                         r.raw = h.bytes.decoded + "\n" + line.bytes.decoded
-                        return out.append(r.event())
+                        return if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
                     }
                 }
                 out.append(h.reject("a record cut short: the line ends before its duration and the next line does not complete it", format: id))
@@ -373,7 +373,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
             r.setTimes(start: calendar.clock.zoned(civil), end: nil, elapsed: duration, zone: calendar.clock)
             if st.at == 26 && st.timeAt == 32 && durationAt == 41 && t.count >= 100 {
                 guard readFixed(t, into: &r) else { return out.append(line.reject("unknown call type '\(t.string(50, 52) ?? "")' in columns 51-52", format: id)) }
-                return out.append(r.event())
+                return if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
             }
             guard let v = SamsungOfficeServFormat.variant(t, toks, st) else {
                 let next = st.token + 3 < toks.count ? t.string(toks[st.token + 3]) : ""
@@ -438,7 +438,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
                 r.answered = duration > 0
                 r.setExtra("call_type", status)
             }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         func setBefore(_ col: Col, _ value: String?, _ r: inout CallRecord) {
@@ -528,7 +528,7 @@ public enum SamsungOfficeServFormat: SMDRFormat {
                 return out.append(line.reject("unknown entry '\(number ?? "")' in the number column", format: id))
             }
             if f.count > 6 { r.accountCode = t.string(f[6].lowerBound, f[6].upperBound) }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

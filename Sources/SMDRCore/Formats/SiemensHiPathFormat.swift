@@ -233,7 +233,7 @@ public enum SiemensHiPathFormat: SMDRFormat {
                 CivilDateTime(year: 2000 + t.number(o + 6, 2)!, month: month, day: day, hour: c.h, minute: c.m, second: c.s)
             }
             r.setTimes(start: nil, end: end.map { clock.zoned($0) }, elapsed: r.durationSeconds, zone: clock)
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
 
         func nonRecord(_ line: FramedLine, into out: inout [ParseEvent]) {

@@ -122,7 +122,7 @@ public enum TelradFormat: SMDRFormat {
                     group[k].continuation = k < group.count - 1
                 }
             }
-            for r in group { out.append(r.event()) }
+            for r in group { if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) } }
             group = []
             merged = false
         }

@@ -155,7 +155,7 @@ public enum ThreeCXFormat: SMDRFormat {
             for (key, name) in ThreeCXFormat.extraNames {
                 r.setExtra(name, v[key])
             }
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

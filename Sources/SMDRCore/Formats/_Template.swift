@@ -53,7 +53,7 @@ enum TemplateFormat: SMDRFormat {
             r.durationSeconds = seconds
             r.answered = seconds > 0
             // This layout prints no date: a real format would take it from the PBX (or leave it nil).
-            out.append(r.event())
+            if r.isReadable { out.append(.record(r)) } else { out.append(r.notACall()) }
         }
     }
 

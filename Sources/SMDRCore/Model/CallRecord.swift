@@ -78,13 +78,15 @@ public struct CallRecord: Sendable, Equatable {
         extras.first { $0.key == key }?.value
     }
 
-    /// The record as a parser's event, or a reject when it carries neither a time nor a duration:
-    /// no format prints a call that way, so it is foreign text read by the wrong format. Every
-    /// format hands its records over through this (consuming: the record is not copied).
-    public consuming func event() -> ParseEvent {
-        guard start == nil && end == nil && durationSeconds == nil else { return .record(self) }
-        return .reject(
-            Reject(line: line, text: raw, reason: "no time and no duration read: not a \(format) record (is the format right?)", format: format, offset: offset))
+    /// Whether the record has a time or a duration. Nothing a PBX prints as a call lacks both: such
+    /// a "record" is foreign text read by the wrong format. A format hands over a record it cannot
+    /// prove readable as `if r.isReadable { .record(r) } else { r.notACall() }` (written out, not a
+    /// method, so the record is not copied); one whose parser always sets a time appends it as is.
+    public var isReadable: Bool { start != nil || end != nil || durationSeconds != nil }
+
+    /// The reject for a record that is not ``isReadable``.
+    public func notACall() -> ParseEvent {
+        .reject(Reject(line: line, text: raw, reason: "no time and no duration read: not a \(format) record (is the format right?)", format: format, offset: offset))
     }
 
     /// Sets start and end from whichever the PBX printed and the total elapsed seconds.

@@ -39,8 +39,17 @@ public struct StreamParser {
     /// The part of a record before a NUL, when the format takes NUL for fill (Nortel): joined to what follows.
     private var beforeNUL: FramedLine?
     /// The format takes NUL for fill (kept apart from `format` so the hot path copies no handle).
-    private var nulFill = false
-    private var atStart = true
+    private var nulFill = false {
+        didSet { updatePlain() }
+    }
+    /// Lines go straight to the parser: the format is known and named (no detection to run), past
+    /// the capture's header, no NUL fill to join.
+    private var plain = false
+    private var atStart = true {
+        didSet { updatePlain() }
+    }
+
+    private mutating func updatePlain() { plain = parser != nil && !atStart && !detecting && !nulFill }
 
     /// How many unrecognised lines are kept for a later detection (older ones stay rejected).
     public static let pendingLimit = 2_000
@@ -64,6 +73,7 @@ public struct StreamParser {
             parser = format.makeParser(options)
             nulFill = format.nulIsFill
         }
+        updatePlain()
     }
 
     /// Where a restart must begin so that nothing is lost: the framer's line boundary, or the first
@@ -110,12 +120,17 @@ public struct StreamParser {
     }
 
     private mutating func handle(_ line: FramedLine, into out: inout [ParseEvent]) {
+        // The steady state of a stream whose format is known: straight to its parser.
+        if plain, !line.truncated {
+            if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank } }) { return out.append(line.skip(.blank)) }
+            return parser!.parse(line, into: &out)
+        }
         // A capture may open with a metadata header of `# Key: value` lines (Samples/).
         if atStart {
             if Self.isMetadata(line.text) { return out.append(line.skip(.metadata)) }
             atStart = false
         }
-        if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank && $0 != 0x0D } }) {
+        if line.bytes.withUnsafeBufferPointer({ !$0.contains { !$0.isBlank } }) {
             return out.append(line.skip(.blank))
         }
         if parser == nil {
@@ -139,7 +154,7 @@ public struct StreamParser {
     }
 
     /// One line through the current parser, with the checks every format shares.
-    private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
+    @inline(__always) private mutating func read(_ line: FramedLine, into out: inout [ParseEvent]) {
         if nulFill {
             guard let whole = joinedAtNUL(line, into: &out) else { return }
             return readWhole(whole, into: &out)
@@ -170,7 +185,7 @@ public struct StreamParser {
         return line
     }
 
-    private mutating func readWhole(_ line: FramedLine, into out: inout [ParseEvent]) {
+    @inline(__always) private mutating func readWhole(_ line: FramedLine, into out: inout [ParseEvent]) {
         if line.truncated {
             out.append(
                 .reject(
@@ -237,6 +252,7 @@ public struct StreamParser {
         format = chosen
         parser = chosen.makeParser(options)
         nulFill = chosen.nulIsFill
+        updatePlain()
         if previous != nil || replayFrom != nil {
             out.append(.formatFound(FormatChange(format: chosen.id, previous: previous, line: lines.first?.number ?? 0, replayFrom: replayFrom)))
         }
