@@ -197,10 +197,9 @@ public struct StreamParser {
         }
         let first = out.count
         parser!.parse(line, into: &out)
-        var rejected = first < out.count  // every event this line gave is a reject
         guard detecting else { return }
-        for i in first..<out.count where !out[i].isReject { rejected = false }
-        if rejected {
+        // The line ended in a reject (a line gives one event, or a held record and its reject).
+        if out.count > first && out[out.count - 1].isReject {
             rejectedRun.append(line)
             if rejectedRun.count >= FormatDetector.sampleSize { switchIfAnotherReads(into: &out) }
         } else if !rejectedRun.isEmpty {
