@@ -14,16 +14,12 @@ public struct FramedLine: Sendable {
     public var offset: Int64
     /// The line ended at a NUL: a Samsung record's end, or fill inside a Nortel record (see ``SMDRFormat/nulIsFill``).
     public var endedAtNUL: Bool
-    /// The line began right after a line that ended at a NUL, with no CR, LF or page break between.
-    public var startsAfterNUL: Bool
 
     public init(
-        bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false, offset: Int64 = 0, endedAtNUL: Bool = false,
-        startsAfterNUL: Bool = false
+        bytes: ArraySlice<UInt8>, number: Int, truncated: Bool = false, framed: Bool = false, offset: Int64 = 0, endedAtNUL: Bool = false
     ) {
         self.bytes = bytes
         self.endedAtNUL = endedAtNUL
-        self.startsAfterNUL = startsAfterNUL
         self.number = number
         self.truncated = truncated
         self.framed = framed

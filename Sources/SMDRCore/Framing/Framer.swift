@@ -19,10 +19,6 @@ public struct Framer: Sendable {
     private var pending = Pending.none
     private var truncated = false
     private var inFrame = false
-    /// The last line ended at a NUL and no CR, LF or other break has come since.
-    private var afterNUL = false
-    /// The line being assembled began right after such a NUL.
-    private var lineAfterNUL = false
 
     /// What the last special byte left behind, so that CR+LF, NUL+CR+LF and ETX+CR+LF count as one break.
     private enum Pending: Sendable {
@@ -95,15 +91,12 @@ public struct Framer: Sendable {
                 if buffer.isEmpty && !inFrame && !truncated {
                     startLine = line
                     startOffset = position + Int64(i - base)
-                    lineAfterNUL = afterNUL
                 }
-                afterNUL = false
                 pending = .none
                 append(UnsafeBufferPointer(rebasing: p[i..<j]))
                 i = j
                 continue
             }
-            if b != 0x00 { afterNUL = false }
             switch b {
             case 0x0A:  // LF
                 if pending == .none {
@@ -122,7 +115,6 @@ public struct Framer: Sendable {
                     endLine(emit, atNUL: true)
                     line += 1
                     pending = .soft
-                    afterNUL = true
                 }
             case 0x02:  // STX
                 pending = .none
@@ -161,9 +153,7 @@ public struct Framer: Sendable {
         if !buffer.isEmpty || truncated {
             emit(
                 FramedLine(
-                    bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame, offset: startOffset, endedAtNUL: atNUL,
-                    startsAfterNUL: lineAfterNUL))
-            lineAfterNUL = false
+                    bytes: buffer[...], number: startLine, truncated: truncated, framed: inFrame, offset: startOffset, endedAtNUL: atNUL))
             buffer.removeAll(keepingCapacity: true)
         }
         truncated = false

@@ -168,7 +168,8 @@ public struct StreamParser {
         var line = line
         if let piece = beforeNUL {
             beforeNUL = nil
-            if line.startsAfterNUL {
+            // Right after its single NUL (no CR or LF between: those would be bytes in between).
+            if !piece.truncated && line.offset == piece.offset + Int64(piece.bytes.count) + 1 {
                 line = FramedLine(
                     bytes: ArraySlice(Array(piece.bytes) + Array(line.bytes)), number: piece.number, truncated: piece.truncated || line.truncated,
                     framed: line.framed, offset: piece.offset, endedAtNUL: line.endedAtNUL)
