@@ -9,6 +9,24 @@ import Testing
 import Glibc
 #endif
 
+/// Another process's connection takes a lock on the store (`BEGIN IMMEDIATE`: the write lock;
+/// `BEGIN EXCLUSIVE`: readers too) and keeps it until the returned semaphore is signalled.
+func holdLock(_ path: String, _ begin: String) throws -> DispatchSemaphore {
+    let blocker = try DatabaseQueue(path: path)
+    let locked = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        try? blocker.inDatabase { db in
+            try db.execute(sql: begin)
+            locked.signal()
+            release.wait()
+            try db.execute(sql: "COMMIT")
+        }
+    }
+    locked.wait()
+    return release
+}
+
 struct StoreFailureTests {
     /// While the store refuses writes (here: another process holds SQLite's write lock), records
     /// keep arriving into the journal; once it writes again, every one of them is stored, once.
@@ -20,18 +38,7 @@ struct StoreFailureTests {
         for r in records[..<20] { TestServer.send(conn, r) }
         #expect(waitUntil(5) { (try? agent.store.callCount()) == 20 })
         // Another writer takes the database's write lock and keeps it.
-        let blocker = try DatabaseQueue(path: dir.appendingPathComponent("smdr.sqlite").path)
-        let locked = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? blocker.inDatabase { db in
-                try db.execute(sql: "BEGIN EXCLUSIVE")
-                locked.signal()
-                release.wait()
-                try db.execute(sql: "COMMIT")
-            }
-        }
-        locked.wait()
+        let release = try holdLock(dir.appendingPathComponent("smdr.sqlite").path, "BEGIN EXCLUSIVE")
         for r in records[20...] { TestServer.send(conn, r) }
         usleep(800_000)
         let journaled = try Data(contentsOf: Agent.journalDirectory(dir, source: "pbx").appendingPathComponent("00000000000000000000.seg")).count
@@ -77,19 +84,7 @@ struct SharedStoreTests {
         _ = server
         for r in avayaCapture(10) { TestServer.send(conn, r) }
         #expect(waitUntil(5) { (try? agent.store.callCount()) == 10 })
-        let blocker = try DatabaseQueue(path: dir.appendingPathComponent("smdr.sqlite").path)
-        let locked = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? blocker.inDatabase { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                locked.signal()
-                release.wait()
-                try db.execute(sql: "COMMIT")
-            }
-        }
-        locked.wait()
-        defer { release.signal() }
+        let release = try holdLock(dir.appendingPathComponent("smdr.sqlite").path, "BEGIN IMMEDIATE")
         for _ in 0..<5 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: agentBinary)

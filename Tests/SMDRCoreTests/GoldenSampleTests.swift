@@ -48,13 +48,19 @@ func goldenSample(_ sample: GoldenSample) throws {
     let result = parseAll(sample.bytes, options: sample.options)
     #expect(result.format == sample.metadata["Format"], "detected \(result.format ?? "nothing")")
     #expect(result.rejects.isEmpty, "rejects: \(result.rejects.map { "\($0.line): \($0.reason)" })")
-    let actual = result.records.map(RecordJSON.line).joined(separator: "\n") + "\n"
+    try expectGolden(result.records, sample.expectedURL)
+}
+
+/// The records equal the expected file line for line (or, with `SMDR_RECORD_GOLDEN=1`, are written
+/// to it, to be read line by line before committing).
+func expectGolden(_ records: [CallRecord], _ expectedURL: URL) throws {
+    let actual = records.map(RecordJSON.line).joined(separator: "\n") + "\n"
     if ProcessInfo.processInfo.environment["SMDR_RECORD_GOLDEN"] == "1" {
-        try FileManager.default.createDirectory(at: sample.expectedURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try actual.write(to: sample.expectedURL, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: expectedURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
         return
     }
-    let expected = try String(contentsOf: sample.expectedURL, encoding: .utf8)
+    let expected = try String(contentsOf: expectedURL, encoding: .utf8)
     let a = actual.split(separator: "\n"), e = expected.split(separator: "\n")
     #expect(a.count == e.count, "\(a.count) records, expected \(e.count)")
     for (k, (x, y)) in zip(a, e).enumerated() where x != y {
