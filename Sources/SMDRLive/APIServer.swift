@@ -41,10 +41,15 @@ public final class APIServer: @unchecked Sendable {
         public var host: String
         public var port: Int
         public var tokens: [String: APIAccess.Role]
-        public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [String: APIAccess.Role] = [:]) {
+        /// A connection with no request in progress for this long is closed (a client that connects
+        /// and says nothing, or trickles its headers, holds no descriptor for ever). An event stream
+        /// in progress is not idle.
+        public var idleTimeoutSeconds: Double
+        public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [String: APIAccess.Role] = [:], idleTimeoutSeconds: Double = 30) {
             self.host = host
             self.port = port
             self.tokens = tokens
+            self.idleTimeoutSeconds = idleTimeoutSeconds
         }
     }
 
@@ -95,7 +100,8 @@ public final class APIServer: @unchecked Sendable {
         var logger = Logger(label: "smdr-agent.api")
         logger.logLevel = .warning
         let app = Application(
-            router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smdr-agent"),
+            router: router, server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smdr-agent"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

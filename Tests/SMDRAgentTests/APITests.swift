@@ -21,7 +21,10 @@ struct APITests {
         let server: APIServer
         var port = 0
 
-        init(host: String = "127.0.0.1", calls: Int = 0, bufferLimit: Int = 1024, prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil) async throws {
+        init(
+            host: String = "127.0.0.1", calls: Int = 0, bufferLimit: Int = 1024, idleTimeout: Double = 30,
+            prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil
+        ) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-api-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             store = try CallStore(path: dir.appendingPathComponent("smdr.sqlite").path)
@@ -40,7 +43,7 @@ struct APITests {
             try store.commit(source: "pbx", records: records, rejects: [], checkpoint: nil, receivedAt: 0)
             let hub = try EventHub(store: store, bufferLimit: bufferLimit)
             server = try APIServer(
-                configuration: .init(host: host, port: 0, tokens: APITests.tokens), store: store, hub: hub,
+                configuration: .init(host: host, port: 0, tokens: APITests.tokens, idleTimeoutSeconds: idleTimeout), store: store, hub: hub,
                 stations: ["201": StationSettings(name: "Marie", monitoring: true, recallTo: "reception", maxDuration: 600)], defaultLimit: 3600,
                 status: { [SourceStatus(id: "pbx", link: "connected", bytes: 10, secondsSinceLastByte: 1, lagBytes: 0)] }, prepaid: try prepaid?(store))
             port = try await server.start()
@@ -167,6 +170,41 @@ struct APITests {
         #expect(rest.contains(": cut off: this client fell 16 events behind; reconnect with Last-Event-ID"))
         #expect(rest.hasSuffix("\r\n0\r\n\r\n"), "the chunked response ends")
         #expect(client.parse(rest).count < sent, "the events still buffered are not sent")
+        await rig.stop()
+    }
+
+    /// Connections that say nothing, or trickle half a request, are closed after the idle timeout:
+    /// 300 of them hold no descriptor for ever, /health answers throughout, and an event stream
+    /// (a response in progress) is not idle and stays open.
+    @Test func idleAndSlowConnectionsAreClosed() async throws {
+        let rig = try await Rig(idleTimeout: 1)
+        let stream = try #require(SSEClient(port: rig.port, path: "/events"))
+        _ = readUntil(stream.fd, timeout: 2) { $0.contains("smdr-agent events") }
+        var idle: [Int32] = []
+        for k in 0..<300 {
+            let fd = connectLoopback(rig.port)
+            guard fd >= 0 else { continue }
+            if k % 3 == 0 {
+                let partial = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"  // never finished
+                _ = Array(partial.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            }
+            idle.append(fd)
+        }
+        #expect(idle.count == 300)
+        #expect(try await rig.request(.GET, "/health").status == 200)
+        try await Task.sleep(for: .milliseconds(2500))
+        var closed = 0
+        for fd in idle {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var byte: UInt8 = 0
+            if poll(&p, 1, 100) > 0, read(fd, &byte, 1) <= 0 { closed += 1 }
+            close(fd)
+        }
+        #expect(closed == 300, "\(closed) of 300 idle connections closed by the server")
+        #expect(try await rig.request(.GET, "/health").status == 200)
+        try rig.store.addEvent(.init(type: "alert", destination: nil, json: "{\"n\":1}"))
+        rig.server.hub.notify()
+        #expect(stream.frames(atLeast: 1, timeout: 5).count == 1, "the event stream outlived the idle timeout")
         await rig.stop()
     }
 
