@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import SMDRCalls
@@ -45,11 +46,16 @@ public final class APIServer: @unchecked Sendable {
         /// and says nothing, or trickles its headers, holds no descriptor for ever). An event stream
         /// in progress is not idle.
         public var idleTimeoutSeconds: Double
-        public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [String: APIAccess.Role] = [:], idleTimeoutSeconds: Double = 30) {
+        public var limits: ConnectionLimits
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, tokens: [String: APIAccess.Role] = [:], idleTimeoutSeconds: Double = 30,
+            limits: ConnectionLimits = .init()
+        ) {
             self.host = host
             self.port = port
             self.tokens = tokens
             self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.limits = limits
         }
     }
 
@@ -64,6 +70,7 @@ public final class APIServer: @unchecked Sendable {
     let ticket: (@Sendable (Int64) throws -> CallStore.PrintJob?)?
     let prepaid: (any PrepaidOperations)?
     public let metrics = APIMetrics()
+    public let connections: ConnectionRegistry
     public var host: String { configuration.host }
     var task: Task<Void, any Error>?
     /// The API's own thread: requests are served even when the shared concurrency pool is busy
@@ -81,6 +88,7 @@ public final class APIServer: @unchecked Sendable {
             throw APIError("api.listen \(configuration.host) is beyond loopback: configure api.tokens first (every request then needs one)")
         }
         self.configuration = configuration
+        connections = ConnectionRegistry(limits: configuration.limits)
         self.store = store
         self.hub = hub
         self.stations = stations
@@ -99,8 +107,12 @@ public final class APIServer: @unchecked Sendable {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "smdr-agent.api")
         logger.logLevel = .warning
+        let connections = self.connections
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(registry: connections)],
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))
         let app = Application(
-            router: router, server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
+            router: router, server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smdr-agent"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -372,6 +384,12 @@ public final class APIServer: @unchecked Sendable {
         }
         metric("smdr_event_stream_clients", "gauge", "Connected event-stream clients.", ["smdr_event_stream_clients \(hub.clientCount)"])
         metric("smdr_event_stream_cut_off_total", "counter", "Slow event-stream clients cut off.", ["smdr_event_stream_cut_off_total \(hub.cutOff)"])
+        let c = connections.counts
+        metric("smdr_api_connections", "gauge", "Open API connections (at most api.max_connections).", ["smdr_api_connections \(c.open)"])
+        metric(
+            "smdr_api_connections_closed_total", "counter", "API connections closed by the server to keep its limits.",
+            ["smdr_api_connections_closed_total{reason=\"evicted_idle\"} \(c.evicted)", "smdr_api_connections_closed_total{reason=\"refused_busy\"} \(c.refused)",
+             "smdr_api_connections_closed_total{reason=\"stalled\"} \(c.timedOut)"])
         return out + metrics.exposition()
     }
 }

@@ -45,10 +45,12 @@ public struct AgentConfig: Sendable {
     ///   listen: 127.0.0.1:8080      # loopback by default; wider needs tokens
     ///   tokens:
     ///     - { name: reception, role: operate, token: "…" }
+    ///   max_connections: 1000       # past it the longest-idle client is closed
     /// ```
     public struct API: Decodable, Sendable {
         public var listen: String?
         public var tokens: [Token]?
+        public var max_connections: Int?
         public struct Token: Decodable, Sendable {
             public var name: String?
             public var role: String

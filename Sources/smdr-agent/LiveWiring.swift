@@ -43,7 +43,7 @@ final class LiveWiring: @unchecked Sendable {
     let server: APIServer?
     var senderTask: Task<Void, Never>?
 
-    init(agent: Agent, config: AgentConfig?, apiListen: String?, rater: Rater?, book: AccountBook?, tickets: TicketMaker?, prepaid: PrepaidDesk? = nil) throws {
+    init(agent: Agent, config: AgentConfig?, apiListen: String?, apiConnections: Int, rater: Rater?, book: AccountBook?, tickets: TicketMaker?, prepaid: PrepaidDesk? = nil) throws {
         let store = agent.store
         let endpoints = (config?.webhooks ?? []).map { w in
             WebhookEndpoint(
@@ -82,7 +82,7 @@ final class LiveWiring: @unchecked Sendable {
             guard let (host, port) = AgentConfig.hostPort(listen, anyPort: true) else { throw AgentError("api listen: expected HOST:PORT, got \(listen)") }
             var tokens: [String: APIAccess.Role] = [:]
             for t in config?.api?.tokens ?? [] { tokens[t.token] = APIAccess.Role(name: t.role) }
-            let configuration = APIServer.Configuration(host: host, port: port, tokens: tokens)
+            let configuration = APIServer.Configuration(host: host, port: port, tokens: tokens, limits: ConnectionLimits(maxConnections: apiConnections))
             let status: @Sendable () -> [SourceStatus] = {
                 agent.sourceStatus().map { SourceStatus(id: $0.id, link: $0.link, bytes: $0.bytes, secondsSinceLastByte: $0.silence, lagBytes: $0.lag) }
             }

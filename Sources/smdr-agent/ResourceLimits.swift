@@ -1,4 +1,5 @@
 import Foundation
+import SMDRRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -16,8 +17,38 @@ struct ResourceLimits {
         var r = rlimit()
         var out = ResourceLimits()
         if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &r) == 0, r.rlim_cur != rlim_t.max { out.fileSize = UInt64(r.rlim_cur) }
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &r) == 0, r.rlim_cur != rlim_t.max { out.openFiles = UInt64(r.rlim_cur) }
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &r) == 0 {
+            // The soft limit is ours to raise up to the hard one, as daemons do: API clients get a
+            // share of it and capture keeps the rest.
+            if r.rlim_cur < r.rlim_max {
+                var raised = r
+                raised.rlim_cur = r.rlim_max
+                if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { r = raised }
+            }
+            if r.rlim_cur != rlim_t.max { out.openFiles = UInt64(r.rlim_cur) }
+        }
         return out
+    }
+
+    /// Descriptors kept for capture whatever the API's clients do: each source's port or socket
+    /// and its journal segment, the store (database, WAL, shared memory, for each reader the agent
+    /// opens), udev, the printer, webhooks and the log, with room to spare.
+    static func reservedDescriptors(sources: Int) -> Int { 128 + 4 * sources }
+
+    /// How many API connections the agent holds at once: `api.max_connections` (1,000 when not
+    /// set), lowered so that the descriptors capture needs are always there.
+    func apiConnections(configured: Int?, sources: Int) throws -> Int {
+        let wanted = configured ?? 1000
+        guard wanted >= 1 else { throw AgentError("api.max_connections must be at least 1, got \(wanted)") }
+        guard let open = openFiles else { return wanted }
+        let room = Int(clamping: open) - ResourceLimits.reservedDescriptors(sources: sources)
+        guard room >= 16 else {
+            throw AgentError(
+                "the open-files limit is \(open) (ulimit -n): \(ResourceLimits.reservedDescriptors(sources: sources)) are kept for capture, "
+                    + "which leaves no room for API clients; raise it (LimitNOFILE= in the unit) or run without the API")
+        }
+        if room < wanted { Log.warning("api.max_connections lowered to \(room): the open-files limit is \(open) and capture keeps \(open - UInt64(room))") }
+        return min(wanted, room)
     }
 
     func freeBytes(_ path: String) -> UInt64? {
@@ -34,7 +65,7 @@ struct ResourceLimits {
         if let f = fileSize, f < 1 << 30 {
             out.append("the file-size limit is \(f) bytes (ulimit -f): the store and journal in \(dataDirectory) cannot grow past it")
         }
-        if let n = openFiles, n < 1024 {
+        if let n = openFiles, n < 512 {
             out.append("the open-files limit is \(n) (ulimit -n): ports, the store and API clients share it")
         }
         if let free = freeBytes(dataDirectory), free < 64 << 20 {

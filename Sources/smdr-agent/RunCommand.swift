@@ -193,7 +193,8 @@ struct RunCommand: ParsableCommand {
             Log.info("prepaid: \(plan.accounts.count) account(s) and the main account; calls are charged as they are stored")
         }
         let apiListen = api == "off" ? nil : (api ?? loaded?.api?.listen ?? "127.0.0.1:8080")
-        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, rater: rater_, book: book, tickets: maker, prepaid: prepaid)
+        let apiConnections = try resources.apiConnections(configured: loaded?.api?.max_connections, sources: sources.count)
+        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, apiConnections: apiConnections, rater: rater_, book: book, tickets: maker, prepaid: prepaid)
         try agent.start()
         do {
             try live.start()

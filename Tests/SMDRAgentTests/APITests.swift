@@ -22,7 +22,7 @@ struct APITests {
         var port = 0
 
         init(
-            host: String = "127.0.0.1", calls: Int = 0, bufferLimit: Int = 1024, idleTimeout: Double = 30,
+            host: String = "127.0.0.1", calls: Int = 0, bufferLimit: Int = 1024, idleTimeout: Double = 30, limits: ConnectionLimits = .init(),
             prepaid: ((CallStore) throws -> any PrepaidOperations)? = nil
         ) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-api-\(UUID().uuidString)")
@@ -43,7 +43,7 @@ struct APITests {
             try store.commit(source: "pbx", records: records, rejects: [], checkpoint: nil, receivedAt: 0)
             let hub = try EventHub(store: store, bufferLimit: bufferLimit)
             server = try APIServer(
-                configuration: .init(host: host, port: 0, tokens: APITests.tokens, idleTimeoutSeconds: idleTimeout), store: store, hub: hub,
+                configuration: .init(host: host, port: 0, tokens: APITests.tokens, idleTimeoutSeconds: idleTimeout, limits: limits), store: store, hub: hub,
                 stations: ["201": StationSettings(name: "Marie", monitoring: true, recallTo: "reception", maxDuration: 600)], defaultLimit: 3600,
                 status: { [SourceStatus(id: "pbx", link: "connected", bytes: 10, secondsSinceLastByte: 1, lagBytes: 0)] }, prepaid: try prepaid?(store))
             port = try await server.start()
@@ -205,6 +205,76 @@ struct APITests {
         try rig.store.addEvent(.init(type: "alert", destination: nil, json: "{\"n\":1}"))
         rig.server.hub.notify()
         #expect(stream.frames(atLeast: 1, timeout: 5).count == 1, "the event stream outlived the idle timeout")
+        await rig.stop()
+    }
+
+    /// At `max_connections` the longest-idle client makes room for a new one: 200 idle clients
+    /// against a limit of 20 never stop `/health`, the server never holds more than 20, and a
+    /// busy event stream is never the one let go. When every connection is busy, the new one is
+    /// refused.
+    @Test func fullServerLetsTheIdleGoFirst() async throws {
+        let rig = try await Rig(limits: ConnectionLimits(maxConnections: 20))
+        let stream = try #require(SSEClient(port: rig.port, path: "/events"))
+        _ = readUntil(stream.fd, timeout: 2) { $0.contains("smdr-agent events") }
+        var idle: [Int32] = []
+        for k in 0..<200 {
+            let fd = connectLoopback(rig.port)
+            guard fd >= 0 else { continue }
+            if k % 2 == 0 { _ = Array("GET /health HTTP/1.1\r\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            idle.append(fd)
+            if k % 50 == 49 { #expect(httpRequest(port: rig.port, "GET", "/health").status == 200, "after \(k + 1) idle clients") }
+        }
+        #expect(httpRequest(port: rig.port, "GET", "/health").status == 200)
+        let counts = rig.server.connections.counts
+        #expect(counts.open <= 20)
+        #expect(counts.evicted >= 180, "\(counts.evicted) idle connections let go")
+        #expect(counts.refused == 0)
+        let closed = idle.filter { closedByServer($0, within: 0.05) }.count
+        #expect(closed >= 180, "\(closed) of 200 idle clients see their connection closed")
+        idle.forEach { close($0) }
+        try rig.store.addEvent(.init(type: "alert", destination: nil, json: "{\"n\":1}"))
+        rig.server.hub.notify()
+        #expect(stream.frames(atLeast: 1, timeout: 5).count == 1, "the event stream was kept")
+        await rig.stop()
+
+        let busy = try await Rig(limits: ConnectionLimits(maxConnections: 3))
+        let streams = (0..<3).compactMap { _ in SSEClient(port: busy.port, path: "/events") }
+        for s in streams { _ = readUntil(s.fd, timeout: 2) { $0.contains("smdr-agent events") } }
+        let late = connectLoopback(busy.port)
+        #expect(closedByServer(late, within: 2), "a fourth client while three streams are busy is refused")
+        close(late)
+        #expect(busy.server.connections.counts.refused == 1)
+        #expect(busy.server.connections.counts.open == 3)
+        await busy.stop()
+    }
+
+    /// A request whose body stops coming is closed `requestSeconds` after its head; an
+    /// event-stream client that stops reading (its socket full) is closed `writeStallSeconds`
+    /// after the server could no longer write, and its stream is released.
+    @Test func stalledBodiesAndStalledReadersAreClosed() async throws {
+        let rig = try await Rig(bufferLimit: 100_000, limits: ConnectionLimits(requestSeconds: 0.3, writeStallSeconds: 0.5))
+        let slowBody = connectLoopback(rig.port)
+        let head = "POST /recalls HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer operate-token\r\nContent-Length: 1000\r\n\r\n{\"call\":"
+        _ = Array(head.utf8).withUnsafeBytes { write(slowBody, $0.baseAddress, $0.count) }
+        #expect(closedByServer(slowBody, within: 3), "a body that stops coming is not waited for")
+        close(slowBody)
+        #expect(rig.server.connections.counts.timedOut == 1)
+
+        let reader = try #require(SSEClient(port: rig.port, path: "/events"))
+        _ = readUntil(reader.fd, timeout: 2) { $0.contains("smdr-agent events") }
+        let padding = String(repeating: "x", count: 4000)
+        var sent = 0
+        while rig.server.connections.counts.timedOut < 2 && sent < 20_000 {
+            for _ in 0..<50 { try rig.store.addEvent(.init(type: "alert", destination: nil, json: "{\"pad\":\"\(padding)\"}")) }
+            sent += 50
+            rig.server.hub.notify()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(rig.server.connections.counts.timedOut == 2, "the reader that stopped reading is closed (\(sent) events sent)")
+        #expect(rig.server.hub.cutOff == 0, "closed for stalling, before its buffer overflowed")
+        var drained = 0
+        #expect(closedByServer(reader.fd, within: 10, draining: true, count: &drained), "after \(drained) bytes")
+        #expect(try await rig.request(.GET, "/health").status == 200)
         await rig.stop()
     }
 

@@ -35,6 +35,27 @@ func readUntil(_ fd: Int32, timeout: Double, _ done: (String) -> Bool) -> String
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// True when the server closes `fd` within the time: the next read ends (end of stream or reset).
+/// With `draining`, what the server sent before closing is read and dropped on the way.
+func closedByServer(_ fd: Int32, within seconds: Double, draining: Bool = false) -> Bool {
+    var count = 0
+    return closedByServer(fd, within: seconds, draining: draining, count: &count)
+}
+
+func closedByServer(_ fd: Int32, within seconds: Double, draining: Bool, count: inout Int) -> Bool {
+    let until = Date().addingTimeInterval(seconds)
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while Date() < until {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 50) > 0 else { continue }
+        let n = read(fd, &buf, buf.count)
+        if n <= 0 { return true }
+        count += n
+        if !draining { return false }
+    }
+    return false
+}
+
 /// An event-stream client on a raw socket: what a browser's EventSource sends and reads.
 final class SSEClient {
     let fd: Int32
