@@ -77,7 +77,7 @@ extension APIServer {
             do { b = try JSONDecoder().decode(Body.self, from: Data(buffer: body)) } catch {
                 throw APIError.bad("expected {\"amount\": \"20.00\", \"reference\": \"receipt 0042\"} (amount as a decimal string): \(error)")
             }
-            guard let amount = Money(b.amount) else { throw APIError.bad("amount: a decimal string such as \"20.00\"") }
+            guard let amount = Money(b.amount) else { throw APIError.bad("amount: \(Money.inputRule), as a string") }
             let id = context.parameters.get("id") ?? ""
             let done = try APIServer.answer { try prepaid.topup(id, amount: amount, reference: b.reference, memo: b.memo, adjustment: b.adjustment ?? false) }
             return APIServer.json(

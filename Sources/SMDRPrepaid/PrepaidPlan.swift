@@ -126,7 +126,7 @@ public struct PrepaidPlan: Sendable {
     public static func make(_ f: File) throws -> PrepaidPlan {
         func money(_ s: String?, _ key: String) throws -> Money? {
             guard let s else { return nil }
-            guard let m = Money(s) else { throw RatingError("key 'prepaid.\(key)': '\(s)' is not a decimal amount") }
+            guard let m = Money(s) else { throw RatingError("key 'prepaid.\(key)': '\(s)' is not \(Money.inputRule)") }
             return m
         }
         func account(_ a: File.AccountFile, _ key: String, id: String?) throws -> Account {
@@ -169,7 +169,7 @@ public struct PrepaidPlan: Sendable {
         }
         var incoming: RateDeck.Entry?
         if let i = f.incoming {
-            guard let rate = Money(i.rate_per_minute) else { throw RatingError("key 'prepaid.incoming.rate_per_minute': a decimal amount") }
+            guard let rate = Money(i.rate_per_minute) else { throw RatingError("key 'prepaid.incoming.rate_per_minute': \(Money.inputRule)") }
             let first = i.first_increment_s ?? 60
             incoming = RateDeck.Entry(
                 prefix: "", destination: "incoming", connectFee: try money(i.connect_fee, "incoming.connect_fee") ?? .zero, ratePerMinute: rate,

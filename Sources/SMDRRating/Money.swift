@@ -11,7 +11,17 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static let zero = Money(micros: 0)
 
-    /// Reads `12`, `0.0123`, `-1.5`; `nil` for anything else or more than 6 decimals.
+    /// The largest amount any input may carry, either sign: a tariff's rate, fee or unit price, a
+    /// top-up, a limit or minimum in the config, an amount on the command line. One billion
+    /// currency units: far beyond any call, and small enough that every sum and product the agent
+    /// makes of bounded amounts stays inside 64 bits (rating works in 128).
+    public static let maximum = Money(micros: 1_000_000_000 * scale)
+
+    /// What an amount must look like, for error messages.
+    public static let inputRule = "a decimal amount with a dot, at most 6 decimals, at most 1000000000 (such as 20.00)"
+
+    /// Reads `12`, `0.0123`, `-1.5`; `nil` for anything else, more than 6 decimals, or beyond
+    /// ``maximum``.
     public init?(_ text: some StringProtocol) {
         var s = Substring(text)
         while s.first == " " { s = s.dropFirst() }
@@ -31,7 +41,9 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard frac.count <= Money.places, parts[0].count <= 12 else { return nil }
         let whole = Int64(parts[0].isEmpty ? "0" : parts[0])!
         let fracValue = Int64(frac.isEmpty ? "0" : String(frac))! * pow10(Money.places - frac.count)
-        micros = (whole * Money.scale + fracValue) * (negative ? -1 : 1)
+        let magnitude = whole * Money.scale + fracValue
+        guard magnitude <= Money.maximum.micros else { return nil }
+        micros = magnitude * (negative ? -1 : 1)
     }
 
     /// The decimal string with exactly `places` decimals (the value must already be rounded to them).
@@ -86,16 +98,29 @@ public enum Rounding: String, Sendable, Codable {
 
 /// An exact fraction of micro-units: `numerator / denominator` millionths. Costs are summed as
 /// fractions and rounded once, so 7 s at 0.10 per minute is 0.011666… before rounding, never a float.
+/// In 128 bits: a bounded rate (``Money/maximum``) times any duration or unit count a PBX can
+/// print cannot overflow; the result is checked against the maximum before it becomes `Money`.
 public struct Exact: Sendable, Equatable {
-    public var numerator: Int64
-    public var denominator: Int64
+    public var numerator: Int128
+    public var denominator: Int128
 
-    public init(_ numerator: Int64, over denominator: Int64 = 1) {
+    public init(_ numerator: Int128, over denominator: Int128 = 1) {
         self.numerator = numerator
         self.denominator = denominator
     }
 
-    public init(_ m: Money) { self.init(m.micros) }
+    public init(_ m: Money) { self.init(Int128(m.micros)) }
+
+    /// `m` times `n`, exactly.
+    public init(_ m: Money, times n: Int, over denominator: Int128 = 1) {
+        self.init(Int128(m.micros) * Int128(n), over: denominator)
+    }
+
+    /// Whether the value, either sign, is within ``Money/maximum``.
+    public var isWithinMaximum: Bool {
+        let m = numerator.magnitude
+        return m <= UInt128(Money.maximum.micros) * denominator.magnitude
+    }
 
     public static func + (a: Exact, b: Exact) -> Exact {
         a.denominator == b.denominator
@@ -105,10 +130,11 @@ public struct Exact: Sendable, Equatable {
 
     public static func < (a: Exact, b: Exact) -> Bool { a.numerator * b.denominator < b.numerator * a.denominator }
 
-    /// Rounded to `places` decimals of the currency by `rule`.
+    /// Rounded to `places` decimals of the currency by `rule`. The value must be within
+    /// ``Money/maximum`` (check ``isWithinMaximum`` first).
     public func rounded(places: Int, _ rule: Rounding) -> Money {
         // Work in units of 10^-places: value = numerator / (denominator * 10^(6-places)).
-        let q = denominator * pow10(Money.places - places)
+        let q = denominator * Int128(pow10(Money.places - places))
         let n = numerator
         var whole = n / q
         let rem = n % q
@@ -123,6 +149,6 @@ public struct Exact: Sendable, Equatable {
                 if twice > q || (twice == q && whole % 2 != 0) { whole += positive ? 1 : -1 }
             }
         }
-        return Money(micros: whole * pow10(Money.places - places))
+        return Money(micros: Int64(whole) * pow10(Money.places - places))
     }
 }

@@ -100,7 +100,7 @@ public struct RateDeck: Sendable {
             func v(_ c: Int?) -> Substring? { c.flatMap { $0 < f.count ? f[$0].trimmingCharacters(in: " ") : nil } }
             func money(_ c: Int?, _ what: String, default d: Money = .zero) throws -> Money {
                 guard let s = v(c), !s.isEmpty else { return d }
-                guard let m = Money(s) else { throw RatingError("\(name):\(k + 1): \(what) '\(s)' is not a decimal amount (dot, at most 6 decimals)") }
+                guard let m = Money(s) else { throw RatingError("\(name):\(k + 1): \(what) '\(s)' is not \(Money.inputRule)") }
                 return m
             }
             func seconds(_ c: Int?, _ what: String, default d: Int) throws -> Int {

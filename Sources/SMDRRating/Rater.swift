@@ -83,12 +83,20 @@ public struct Rater: Sendable {
         return out
     }
 
+    /// The longest call priced: a duration past it (a PBX's counter gone wrong, or a hostile line)
+    /// leaves the call unrated with the reason, rather than a cost nobody would bill.
+    public static let longestRatedSeconds = 31 * 86_400
+
     public func rate(_ r: CallRecord) -> Rating {
         var result = Rating(
             status: .unrated, reason: nil, cost: .zero, vat: .zero, costInclVAT: .zero, units: nil, unitsSource: nil, destination: nil,
             prefix: nil, band: nil, tariffVersion: nil, currency: tariff.currency, decimals: tariff.decimals, e164: nil)
         guard let start = r.start ?? r.end else {
             result.reason = "no date: the tariff in force cannot be chosen"
+            return result
+        }
+        if let d = r.durationSeconds, d > Rater.longestRatedSeconds {
+            result.reason = "a duration of \(d) s is longer than the \(Rater.longestRatedSeconds / 86_400) days a call is priced for"
             return result
         }
         let local = start.local
@@ -102,7 +110,7 @@ public struct Rater: Sendable {
         if let units = version.units, units.mode != .duration, let reported = r.units {
             result.units = reported
             result.unitsSource = "pbx"
-            return finish(&result, exact: Exact(units.cost(units: reported)))
+            return finish(&result, exact: units.cost(units: reported))
         }
         guard r.direction == .outgoing else {
             result.status = .free
@@ -142,7 +150,7 @@ public struct Rater: Sendable {
         for (k, seg) in segments.enumerated() {
             let seconds = seg.seconds + (k == segments.count - 1 ? billed - duration : 0)
             let rateEntry = k == 0 ? entry : (decks[version.bands[seg.band].deck]?.match(e164) ?? entry)
-            total = total + Exact(rateEntry.ratePerMinute.micros * Int64(seconds), over: 60)
+            total = total + Exact(rateEntry.ratePerMinute, times: seconds, over: 60)
         }
         if total < Exact(entry.minimumCharge) { total = Exact(entry.minimumCharge) }
         if segments.count > 1 { result.band = segments.map { version.bands[$0.band].name }.joined(separator: "+") }
@@ -154,7 +162,7 @@ public struct Rater: Sendable {
                 let n = (duration + pulse - 1) / pulse
                 r2.units = n
                 r2.unitsSource = "pulses"
-                return finish(&r2, exact: Exact(units.cost(units: n)))
+                return finish(&r2, exact: units.cost(units: n))
             }
             if units.price.micros > 0 {
                 r2.units = Int((r2.cost.micros + units.price.micros - 1) / units.price.micros)
@@ -183,11 +191,15 @@ public struct Rater: Sendable {
     /// The price of `seconds` on one rate entry (connect fee, increments, minimum charge), rounded
     /// and with VAT as a rated call's: for charges the tariff's decks do not hold (incoming calls
     /// on a prepaid number).
+    /// Seconds past ``longestRatedSeconds`` (a PBX counter gone wrong) are not charged, and the
+    /// cost is at most ``Money/maximum``.
     public func price(_ entry: RateDeck.Entry, seconds: Int) -> (cost: Money, vat: Money, total: Money) {
         guard seconds > 0 else { return (.zero, .zero, .zero) }
+        let seconds = min(seconds, Rater.longestRatedSeconds)
         let billed = Rater.billedSeconds(seconds, first: entry.firstIncrement, increment: entry.increment)
-        var total = Exact(entry.connectFee) + Exact(entry.ratePerMinute.micros * Int64(billed), over: 60)
+        var total = Exact(entry.connectFee) + Exact(entry.ratePerMinute, times: billed, over: 60)
         if total < Exact(entry.minimumCharge) { total = Exact(entry.minimumCharge) }
+        if !total.isWithinMaximum { total = Exact(Money.maximum) }
         var r = Rating(
             status: .rated, reason: nil, cost: .zero, vat: .zero, costInclVAT: .zero, units: nil, unitsSource: nil, destination: nil, prefix: nil, band: nil,
             tariffVersion: nil, currency: tariff.currency, decimals: tariff.decimals, e164: nil)
@@ -205,14 +217,22 @@ public struct Rater: Sendable {
         result.units = reported
         result.unitsSource = "pbx"
         result.reason = reason + "; priced from the PBX's units"
-        return finish(&result, exact: Exact(units.cost(units: reported)))
+        return finish(&result, exact: units.cost(units: reported))
     }
 
-    /// Rounds the exact cost, adds VAT (itself rounded), marks the rating priced.
+    /// Rounds the exact cost, adds VAT (itself rounded), marks the rating priced. A cost past
+    /// ``Money/maximum`` is not a price: the call stays unrated with the reason.
     func finish(_ r: inout Rating, exact: Exact) -> Rating {
+        guard exact.isWithinMaximum else {
+            r.status = .unrated
+            r.units = nil
+            r.unitsSource = nil
+            r.reason = "the cost is beyond \(Money.maximum.string(places: 0)) \(tariff.currency), the largest amount priced"
+            return r
+        }
         if r.status == .unrated { r.status = .rated }
         r.cost = exact.rounded(places: tariff.decimals, tariff.rounding)
-        r.vat = Exact(r.cost.micros * tariff.vatPercent.micros, over: 100 * Money.scale).rounded(places: tariff.decimals, tariff.rounding)
+        r.vat = Exact(Int128(r.cost.micros) * Int128(tariff.vatPercent.micros), over: 100 * Int128(Money.scale)).rounded(places: tariff.decimals, tariff.rounding)
         r.costInclVAT = r.cost + r.vat
         return r
     }

@@ -113,17 +113,18 @@ public struct Tariff: Sendable {
             case amount(Money)
         }
 
-        /// The price of `units` units of one item under the two-tier rule.
-        public func cost(units: Int) -> Money {
-            guard let threshold, let second = secondPrice, units > threshold else { return price * Int64(units) }
-            return price * Int64(threshold) + second * Int64(units - threshold)
+        /// The price of `units` units of one item under the two-tier rule, exactly (a PBX may
+        /// print any count: the rater checks the result against the maximum).
+        public func cost(units: Int) -> Exact {
+            guard let threshold, let second = secondPrice, units > threshold else { return Exact(price, times: units) }
+            return Exact(price, times: threshold) + Exact(second, times: units - threshold)
         }
 
         /// A service's cost and the units a ticket shows for it (an amount is converted at the
         /// first unit value, rounded up; its cost stays the configured amount).
         public func service(_ s: Service) -> (cost: Money, units: Int) {
             switch s {
-            case .units(let n): return (cost(units: n), n)
+            case .units(let n): return (cost(units: n).rounded(places: Money.places, .halfUp), n)
             case .amount(let m):
                 guard price.micros > 0 else { return (m, 0) }
                 return (m, Int((m.micros + price.micros - 1) / price.micros))
@@ -248,7 +249,9 @@ public struct Tariff: Sendable {
         }
         func fail(_ key: String, _ why: String) -> RatingError { RatingError("\(source): key '\(key)': \(why)") }
         guard let rounding = Rounding(rawValue: f.rounding ?? "half-up") else { throw fail("rounding", "half-up, half-even, up or down") }
-        guard let vat = Money(f.vat_percent ?? "0") else { throw fail("vat_percent", "a decimal percentage such as 20 or 5.5") }
+        guard let vat = Money(f.vat_percent ?? "0"), vat >= .zero, vat <= Money(micros: 100 * Money.scale) else {
+            throw fail("vat_percent", "a decimal percentage from 0 to 100, such as 20 or 5.5")
+        }
         let decimals = f.decimals ?? 2
         guard (0...6).contains(decimals) else { throw fail("decimals", "0 to 6") }
         var deckCache: [String: RateDeck] = [:]
@@ -295,16 +298,16 @@ public struct Tariff: Sendable {
             }
             var units: Units?
             if let u = v.units {
-                guard let price = Money(u.price) else { throw fail("\(key).units.price", "a decimal amount") }
+                guard let price = Money(u.price) else { throw fail("\(key).units.price", Money.inputRule) }
                 let second = try u.second_price.map { s -> Money in
-                    guard let m = Money(s) else { throw fail("\(key).units.second_price", "a decimal amount") }
+                    guard let m = Money(s) else { throw fail("\(key).units.second_price", Money.inputRule) }
                     return m
                 }
                 guard let mode = Units.Mode(rawValue: u.mode ?? "duration") else { throw fail("\(key).units.mode", "duration, reported or pulses") }
                 var services: [String: Units.Service] = [:]
                 for (name, value) in u.services ?? [:] {
-                    if let n = Int(value) { services[name] = .units(n) } else if let m = Money(value) { services[name] = .amount(m) } else {
-                        throw fail("\(key).units.services.\(name)", "a number of units (4) or an amount (5.10)")
+                    if let n = Int(value), (0...1_000_000).contains(n) { services[name] = .units(n) } else if Int(value) == nil, let m = Money(value) { services[name] = .amount(m) } else {
+                        throw fail("\(key).units.services.\(name)", "a number of units from 0 to 1000000 (4) or an amount (5.10; \(Money.inputRule))")
                     }
                 }
                 units = Units(price: price, threshold: u.threshold, secondPrice: second, mode: mode, services: services)

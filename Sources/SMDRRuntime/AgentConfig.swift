@@ -1,6 +1,7 @@
 import Foundation
 import SMDRCalls
 import SMDRPrepaid
+import SMDRRating
 import SMDRSerial
 import Yams
 
@@ -196,6 +197,11 @@ public struct AgentConfig: Sendable {
         c.api = raw.api
         c.stations = raw.stations ?? [:]
         c.alerts = raw.alerts ?? []
+        for (k, rule) in c.alerts.enumerated() {
+            if let amount = rule.costOver, Money(amount) == nil {
+                throw ConfigError("\(file):\(line(of: amount, in: text).map(String.init) ?? "?"): key 'alerts[\(k)].cost_over': '\(amount)' is not \(Money.inputRule)")
+            }
+        }
         c.webhooks = raw.webhooks ?? []
         c.calls = raw.calls
         if let p = raw.prepaid {

@@ -91,7 +91,7 @@ struct TopupCommand: ParsableCommand {
 
     func run() throws {
         let desk = try options.desk()
-        guard let money = Money(amount) else { throw ValidationError("'\(amount)' is not an amount (a decimal with a dot, such as 20.00)") }
+        guard let money = Money(amount) else { throw ValidationError("'\(amount)' is not an amount: \(Money.inputRule)") }
         let done: TopupResult
         do { done = try desk.topup(account, amount: money, reference: reference, memo: memo, adjustment: adjustment) } catch let e as PrepaidError {
             throw ValidationError(e.description)

@@ -94,7 +94,7 @@ struct ReportCommand: ParsableCommand {
         let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path, access: .readOnly)
         let (from, to) = try period.range()
         let rows = try store.report(by: by.rawValue, fromUTC: from, toUTC: to)
-        func money(_ m: Int64) -> String { Exact(m).rounded(places: decimals, .halfUp).string(places: decimals) }
+        func money(_ m: Int64) -> String { Exact(Int128(m)).rounded(places: decimals, .halfUp).string(places: decimals) }
         func minutes(_ s: Int) -> String { String(format: "%d.%02d", s / 60, s % 60 * 100 / 60) }
         var total = CallStore.ReportRow(key: "TOTAL", calls: 0, seconds: 0, units: 0, costMicros: 0, vatMicros: 0, totalMicros: 0)
         for r in rows {

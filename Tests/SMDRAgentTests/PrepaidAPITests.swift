@@ -153,4 +153,24 @@ struct PrepaidAPITests {
             #expect(lines?.count == 1 && lines?.first?["reference"] as? String == "reçu 0042" && statement["closing"] as? String == "10.00")
         }
     }
+
+    /// Fault 4: top-ups of 999999999999.99, repeated on two accounts (the system account shared
+    /// by all sits near the limit), are refused with 400 and a message; the server stays up and
+    /// the balances are untouched. The largest movement itself is taken.
+    @Test func topUpsNearTheLimitAre400NotACrash() async throws {
+        try await PrepaidAPITests.withRig { rig in
+            for (k, account) in ["paris", "lyon", "paris", "lyon"].enumerated() {
+                let huge = try await rig.request(
+                    .POST, "/accounts/\(account)/topups", token: "admin-token", body: #"{"amount":"999999999999.99","reference":"big \#(k)"}"#)
+                #expect(huge.status == 400 && huge.body.contains("at most 1000000000"), "\(huge)")
+            }
+            let largest = try await rig.request(.POST, "/accounts/lyon/topups", token: "admin-token", body: #"{"amount":"1000000000","reference":"max"}"#)
+            #expect(largest.status == 201, "\(largest.body)")
+            let over = try await rig.request(.POST, "/accounts/lyon/topups", token: "admin-token", body: #"{"amount":"1000000000.01","reference":"max+"}"#)
+            #expect(over.status == 400)
+            #expect(try await rig.request(.GET, "/health").status == 200)
+            #expect(rig.json(try await rig.request(.GET, "/accounts/paris").body)["balance"] as? String == "0.00")
+            #expect(rig.json(try await rig.request(.GET, "/accounts/lyon").body)["balance"] as? String == "1000000000.00")
+        }
+    }
 }

@@ -202,7 +202,8 @@ struct LedgerPropertyTests {
     let rater = Rater(tariff: try prepaidTariff())
     let desk = try PrepaidDesk(plan: try prepaidPlan(), rater: rater, store: store)
     let account = try #require(try desk.accounts().first?.account.id)
-    #expect(throws: PrepaidError.self) { try desk.topup(account, amount: Money("999999999999.99")!, reference: "huge") }
+    #expect(Money("999999999999.99") == nil, "past Money.maximum an amount is not read at all")
+    #expect(throws: PrepaidError.self) { try desk.topup(account, amount: Money(micros: Money.maximum.micros + 10_000), reference: "huge") }
     var accepted = 0
     var refused: PrepaidError?
     for k in 0..<1_100 {
@@ -218,4 +219,43 @@ struct LedgerPropertyTests {
     #expect(refused?.kind == .invalid)
     #expect(refused?.description.contains("maximum balance") == true)
     #expect(try desk.ledger.audit().isSound, "the books still balance")
+}
+
+/// Seeded random top-ups and adjustments of amounts close to the largest movement, on two accounts
+/// and the shared system accounts: every one is either posted or refused with `.invalid`, never a
+/// crash; no balance passes the maximum; the books balance after each step; the balance is exactly
+/// the sum of what was posted.
+@Test(arguments: Array(UInt64(1)...6))
+func movementsNearTheLimitsKeepTheBooks(seed: UInt64) throws {
+    var rng = SplitMix64(state: seed)
+    let (store, _) = try temporaryStore()
+    let desk = try PrepaidDesk(plan: try prepaidPlan(), rater: Rater(tariff: try prepaidTariff()), store: store)
+    let accounts = try desk.accounts().map(\.account.id).prefix(2)
+    var expected: [String: Int64] = [:]
+    for a in accounts { expected[a] = try #require(try desk.accounts().first { $0.account.id == a }).balance.micros }
+    let big = Money.maximum.micros
+    var posted = 0, refused = 0
+    for step in 0..<400 {
+        let account = accounts[accounts.startIndex + Int(rng.next() % UInt64(accounts.count))]
+        let adjustment = rng.next() % 4 == 0
+        let cents = Int64(rng.next() % 3_000) * 10_000
+        var micros = rng.next() % 8 == 0 ? big + 10_000 : big - cents  // sometimes a cent over the largest movement
+        if adjustment { micros = -micros }
+        do {
+            let result = try desk.topup(account, amount: Money(micros: micros), reference: "s\(seed)-\(step)", adjustment: adjustment)
+            posted += 1
+            expected[account, default: 0] += micros
+            #expect(result.account.balance.micros == expected[account], "step \(step)")
+        } catch let e as PrepaidError {
+            refused += 1
+            #expect(e.kind == .invalid, "step \(step): \(e)")
+        }
+        #expect(try desk.ledger.audit().isSound, "step \(step): the books balance")
+        for a in accounts {
+            let balance = try #require(try desk.accounts().first { $0.account.id == a }).balance.micros
+            #expect(balance.magnitude <= Ledger.maximumBalanceMicros)
+            #expect(balance == expected[a], "step \(step): \(a) holds exactly what was posted")
+        }
+    }
+    #expect(posted > 100 && refused > 10 && refused < 150, "both outcomes reached: \(posted) posted, \(refused) refused")
 }

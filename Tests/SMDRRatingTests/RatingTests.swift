@@ -86,6 +86,15 @@ struct MoneyTests {
         #expect(Money("0.0123")!.string(places: 4) == "0.0123")
     }
 
+    /// One billion currency units is the largest amount any input carries, either sign.
+    @Test func amountsPastTheMaximumAreNotRead() {
+        #expect(Money("1000000000")?.micros == 1_000_000_000_000_000)
+        #expect(Money("-1000000000.00")?.micros == -1_000_000_000_000_000)
+        #expect(Money("1000000000.000001") == nil)
+        #expect(Money("999999999999.99") == nil)
+        #expect(Money("99999999999999999") == nil)
+    }
+
     /// Half-cent cases: 0.125 and 0.135, 0.115, and a value just under half.
     @Test func roundingRules() {
         let h = Exact(125_000)  // 0.125
@@ -189,12 +198,13 @@ struct RatingTests {
         let units = Tariff.Units(
             price: Money("1.70")!, threshold: 1, secondPrice: Money("2")!, mode: .reported,
             services: ["online_metering": .units(4), "uus": .amount(Money("5.10")!)])
-        #expect(units.cost(units: 1).string(places: 2) == "1.70")
+        let own = units.cost(units: 1).rounded(places: 2, .halfUp)
+        #expect(own.string(places: 2) == "1.70")
         let activation = units.service(units.services["online_metering"]!)
         #expect(activation.cost.string(places: 2) == "7.70" && activation.units == 4)
         let uus = units.service(units.services["uus"]!)
         #expect(uus.cost.string(places: 2) == "5.10" && uus.units == 3)
-        let total = units.cost(units: 1) + activation.cost + uus.cost
+        let total = own + activation.cost + uus.cost
         #expect(total.string(places: 2) == "14.50")
         #expect(1 + activation.units + uus.units == 8)
     }
@@ -217,6 +227,57 @@ struct RatingTests {
         let derived = Rater(tariff: t).rate(c)
         #expect(derived.cost.string(places: 2) == "0.20")
         #expect(derived.units == 2 && derived.unitsSource == "cost")  // 0.20 / 0.15 = 1.33 → 2
+    }
+
+    /// What a PBX can print is not bounded: a duration of 10^12 s, 9·10^18 units, or a rate at the
+    /// largest amount on a month-long call. Each leaves the call unrated with its reason (no
+    /// crash, no invented price); a month at a sane rate is still priced.
+    @Test func absurdDurationsUnitsAndRatesAreRefusedNotACrash() throws {
+        let rater = Rater(tariff: try tariff())
+        let long = rater.rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: 1_000_000_000_000))
+        #expect(long.status == .unrated && long.reason?.contains("longer than the 31 days") == true, "\(long)")
+        let month = rater.rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: Rater.longestRatedSeconds))
+        #expect(month.status == .rated && month.cost > Money("1000")!, "\(month)")
+
+        let units = try tariff(
+            versions: """
+                  - effective_from: 2026-01-01
+                    decks: {day: day.csv}
+                    bands: [{name: peak, default: true, deck: day}]
+                    units: {price: "1000000000", mode: reported}
+                """)
+        var c = call("0142681234", 2026, 3, 4, 10, 0, seconds: 61)
+        c.units = Int.max
+        let many = Rater(tariff: units).rate(c)
+        #expect(many.status == .unrated && many.reason?.contains("beyond 1000000000 EUR") == true, "\(many)")
+        c.units = 1
+        #expect(Rater(tariff: units).rate(c).cost == Money("1000000000")!, "one unit at the largest price is still priced")
+
+        let dearDeck = "prefix,destination,connect_fee,rate_per_minute,first_increment_s,increment_s,minimum_charge\n33,France fixed,0,1000000000,1,1,0\n"
+        let dear = try Tariff.load(
+            yaml: "name: dear\ncurrency: EUR\nvat_percent: \"20\"\nnumbering: {access_digit: \"0\", national_prefix: \"0\", international_prefix: \"00\", country_code: \"33\", national_length: 9}\nversions:\n  - effective_from: 2026-01-01\n    decks: {day: d.csv}\n    bands: [{name: peak, default: true, deck: day}]\n",
+            source: "dear.yaml") { _ in dearDeck }
+        let costly = Rater(tariff: dear).rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: Rater.longestRatedSeconds))
+        #expect(costly.status == .unrated && costly.reason?.contains("beyond") == true, "\(costly)")
+        let minute = Rater(tariff: dear).rate(call("0142681234", 2026, 3, 4, 10, 0, seconds: 60))
+        #expect(minute.cost == Money("1000000000")! && minute.costInclVAT == Money(micros: 1_200_000_000_000_000), "\(minute)")
+    }
+
+    /// A tariff's amounts are bounded where they are read: an amount past the maximum, a VAT rate
+    /// past 100 %, a service of too many units; each error names the file and the key.
+    @Test func tariffAmountsAreBoundedWhereTheyAreRead() throws {
+        func load(_ extra: String, deck: String = deckDay) -> String {
+            let yaml = "name: t\ncurrency: EUR\n\(extra)\nnumbering: {access_digit: \"0\", national_prefix: \"0\", international_prefix: \"00\", country_code: \"33\", national_length: 9}\nversions:\n  - effective_from: 2026-01-01\n    decks: {day: d.csv}\n    bands: [{name: peak, default: true, deck: day}]\n"
+            do {
+                _ = try Tariff.load(yaml: yaml, source: "t.yaml") { _ in deck }
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        #expect(load("vat_percent: \"20\"") == "loaded")
+        #expect(load("vat_percent: \"150\"").contains("t.yaml: key 'vat_percent': a decimal percentage from 0 to 100"))
+        #expect(load("vat_percent: \"-5\"").contains("key 'vat_percent'"))
+        let dear = "prefix,destination,connect_fee,rate_per_minute,first_increment_s,increment_s,minimum_charge\n33,France fixed,0,2000000000,1,1,0\n"
+        #expect(load("", deck: dear).contains("'2000000000' is not a decimal amount with a dot, at most 6 decimals, at most 1000000000"), "\(load("", deck: dear))")
     }
 
     @Test func unratableCallsSayWhy() throws {
