@@ -99,6 +99,9 @@ public final class Agent: @unchecked Sendable {
                     "journal: \(t.bytes) damaged byte(s) in segment \(t.segment) at file offset \(t.segmentFileOffset) are skipped; the entries after them are kept",
                     source: config.id)
             }
+            if journal.recovered > 0 {
+                Log.notice("journal: \(journal.recovered) byte(s) the port gave the last run just before it stopped are recovered", source: config.id)
+            }
             let state = SourceState()
             states[config.id] = state
             try ingester.add(config, journal: journal, journalDirectory: journalDir, state: state, formats: formats, options: options)

@@ -16,7 +16,7 @@ final class JournalWriter: @unchecked Sendable {
     let signal: IngestSignal
     let source: String
     let state: SourceState
-    private var failures = FailureLog()
+    fileprivate var failures = FailureLog()
 
     init(journal: Journal, signal: IngestSignal, source: String, state: SourceState) {
         self.journal = journal
@@ -42,6 +42,37 @@ final class JournalWriter: @unchecked Sendable {
                     Log.error("stopping with \(bytes.count) bytes not journaled", source: source)
                     return
                 }
+            }
+        }
+    }
+}
+
+extension JournalWriter {
+    /// Reads a port straight into the journal (``Journal/receive(_:now:)``): nothing the port
+    /// gives up is only in memory. When space cannot be reserved (disk full) the port is not read
+    /// at all until it can: the bytes wait in the kernel's buffer (`waiting` says how many) and
+    /// flow control, when configured, holds the PBX.
+    func receive(stopper: Stopper, waiting: () -> Int?, _ read: (UnsafeMutableRawBufferPointer) -> SerialPort.ReadResult) -> SerialPort.ReadResult {
+        while true {
+            var result = SerialPort.ReadResult.wouldBlock
+            do {
+                let n = try journal.receive({ buffer in
+                    result = read(buffer)
+                    if case .data(let n) = result { return n }
+                    return 0
+                }, now: nowNanos)
+                failures.recovered("journal writes again", source: source)
+                if n > 0 {
+                    state.received(count: n)
+                    signal.notify()
+                }
+                if let e = journal.flushError { failures.failed("journal flush failed: \(String(cString: strerror(e)))", source: source) }
+                return result
+            } catch {
+                let pending = waiting().map { "; \($0) bytes wait in the port's buffer, at risk if it fills" } ?? ""
+                failures.failed("cannot journal: \(error); not reading the port until it can\(pending)", source: source)
+                state.alarm("journal", "cannot write the journal: \(error)\(pending)")
+                if !stopper.sleep(1) { return .wouldBlock }
             }
         }
     }
@@ -148,7 +179,6 @@ final class SerialRunner: @unchecked Sendable {
 
     func run(_ stopper: Stopper) {
         var failures = FailureLog()
-        var buffer = [UInt8](repeating: 0, count: 8192)
         while !stopper.isStopped {
             let port: SerialPort
             let path = resolve()
@@ -173,10 +203,10 @@ final class SerialRunner: @unchecked Sendable {
             reading: while !stopper.isStopped {
                 guard port.wait(timeoutMillis: 1000, wakeFD: stopper.readFD) else { continue }
                 while true {
-                    let r = buffer.withUnsafeMutableBytes { port.read(into: $0) }
+                    let r = writer.receive(stopper: stopper, waiting: { port.waitingBytes }) { port.read(into: $0) }
                     switch r {
-                    case .data(let n):
-                        buffer.withUnsafeBytes { writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), stopper: stopper) }
+                    case .data:
+                        continue
                     case .wouldBlock:
                         continue reading
                     case .gone(let e):

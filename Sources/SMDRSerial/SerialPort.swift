@@ -118,6 +118,12 @@ public final class SerialPort {
         return tcgetattr(fd, &t) == 0 ? t : nil
     }
 
+    /// Bytes received and not yet read (`FIONREAD`): what a full journal puts at risk.
+    public var waitingBytes: Int? {
+        var n: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &n) == 0 ? Int(n) : nil
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
         if n > 0 { return .data(n) }

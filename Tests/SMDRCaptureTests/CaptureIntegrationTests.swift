@@ -132,6 +132,56 @@ struct CaptureIntegrationTests {
         #expect(try store.quarantined().isEmpty)
     }
 
+    /// Fault 2, a kill storm: the PBX keeps printing (one record every 2 ms, split at random
+    /// points) while the agent is killed with SIGKILL 30 times at random instants, reading or not,
+    /// and restarted at once. The port is read straight into the journal, so no byte the tty gave
+    /// up is only in the process: every record is stored once, in order.
+    @Test
+    func aKillStormWhileThePortIsFedLosesNothing() throws {
+        let dir = temporaryDirectory("kill-storm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data").path
+        let records = avayaCapture(2400)
+        let pty = try PseudoTerminal()
+        let args = ["run", "--device", pty.slavePath, "--format", "avaya-ipo", "--data-dir", data, "--timezone", "UTC"]
+        var agent = try AgentProcess(arguments: args, log: dir.appendingPathComponent("agent.log"))
+        #expect(agent.waitFor("port open", times: 1))
+        let feeding = DispatchSemaphore(value: 0)
+        let feeder = Thread {
+            var rng = SystemRandomNumberGenerator()
+            for r in records {
+                let cut = Int.random(in: 1..<(r.count - 1), using: &rng)
+                pty.write(Array(r[..<cut]))
+                pty.write(Array(r[cut...]))
+                usleep(2_000)
+            }
+            feeding.signal()
+        }
+        feeder.start()
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        while kills < 30, feeding.wait(timeout: .now() + .milliseconds(Int.random(in: 20...120, using: &rng))) == .timedOut {
+            agent.kill(SIGKILL)
+            kills += 1
+            agent = try AgentProcess(arguments: args, log: dir.appendingPathComponent("agent.log"))
+        }
+        if kills == 30 { feeding.wait() }
+        #expect(kills >= 20, "killed \(kills) times while the PBX printed")
+        waitDrained(pty)
+        let store = try CallStore(path: data + "/smdr.sqlite", access: .readOnly)
+        #expect(waitUntil(20) { ((try? store.callCount()) ?? 0) >= records.count })
+        agent.kill(SIGTERM)
+        let stored = try store.callsJSON().map { line -> String in
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return o["raw"] as! String
+        }
+        let expected = records.map { String(decoding: $0.dropLast(2), as: UTF8.self) }
+        #expect(stored.count == expected.count, "stored \(stored.count) of \(expected.count) after \(kills) kills")
+        #expect(Set(expected).subtracting(stored).isEmpty, "lost: \(Set(expected).subtracting(stored).sorted().prefix(3))")
+        #expect(stored.elementsEqual(expected), "each once, in capture order")
+        #expect(try store.quarantined().isEmpty)
+    }
+
     /// A TCP source survives the PBX closing and reopening the connection in mid-record.
     @Test
     func tcpClientSurvivesThePBXReconnectingMidRecord() throws {

@@ -20,6 +20,13 @@ func temporaryDirectory(_ name: String) -> URL {
     return u
 }
 
+/// Bytes in all the segment files of a journal.
+func journalBytes(_ dir: URL) throws -> Int {
+    try FileManager.default.contentsOfDirectory(atPath: dir.path).reduce(0) { sum, name in
+        sum + ((try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+    }
+}
+
 struct JournalTests {
     @Test func appendedBytesReadBackAcrossSegmentsAndReopen() throws {
         let dir = temporaryDirectory("journal")
@@ -161,6 +168,93 @@ struct JournalTests {
         #expect(String(decoding: got, as: UTF8.self) == acknowledged.joined())
         let reopened = try Journal(directory: mount.appendingPathComponent("journal"))
         #expect(reopened.end == Int64(acknowledged.joined().utf8.count))
+    }
+
+    /// Bytes read straight into the journal read back like appended ones, across segments and a
+    /// reopen; a read that gives nothing leaves no trace in the file.
+    @Test func receivedBytesReadBackLikeAppendedOnes() throws {
+        let dir = temporaryDirectory("receive")
+        var expected: [UInt8] = []
+        do {
+            let j = try Journal(directory: dir, segmentBytes: 20_000)
+            for k in 0..<30 {
+                let chunk = Array("received \(k) ".utf8) + Array(repeating: UInt8(ascii: "x"), count: k * 50) + [13, 10]
+                expected += chunk
+                let n = try j.receive({ buffer in
+                    buffer.copyBytes(from: chunk)
+                    return chunk.count
+                }, now: { Int64(k) })
+                #expect(n == chunk.count)
+                if k % 3 == 0 { try j.append(Array("appended \(k)\n".utf8), receivedAt: Int64(k)); expected += Array("appended \(k)\n".utf8) }
+                let before = try journalBytes(dir)
+                #expect(try j.receive({ _ in 0 }, now: { 0 }) == 0)
+                #expect(try journalBytes(dir) == before, "an empty read reserves nothing for good")
+            }
+            #expect(j.end == Int64(expected.count))
+        }
+        #expect(try Journal.segments(in: dir).count > 1)
+        let reopened = try Journal(directory: dir, segmentBytes: 20_000)
+        #expect(reopened.end == Int64(expected.count) && reopened.recovered == 0 && reopened.torn.isEmpty)
+        let cursor = JournalCursor(directory: dir, from: 0)
+        var got: [UInt8] = []
+        while let e = try cursor.next() { got += e.bytes }
+        #expect(got == expected)
+    }
+
+    /// A run killed after its read returned but before the entry's header was completed leaves a
+    /// pending entry: its bytes, already in the file, are not in any reader's view yet, and the
+    /// next open completes the entry from them (the reserve's zero fill dropped).
+    @Test func anEntryPendingAtACrashIsCompletedOnOpen() throws {
+        let dir = temporaryDirectory("pending")
+        do {
+            let j = try Journal(directory: dir)
+            try j.append(Array("whole entry\r\n".utf8), receivedAt: 1)
+        }
+        let seg = dir.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: dir.path)[0])
+        let h = try FileHandle(forWritingTo: seg)
+        h.seekToEndOfFile()
+        let tail = Array("2026/11/04 10:00:01,00:01:05,3,201,O,0142681234".utf8)
+        h.write(Data([UInt8(ascii: "S"), UInt8(ascii: "J"), 0] + [UInt8](repeating: 0, count: 17) + tail + [UInt8](repeating: 0, count: 3000)))
+        try h.close()
+        let live = JournalCursor(directory: dir, from: 0)
+        var seen: [UInt8] = []
+        while let e = try live.next() { seen += e.bytes }
+        #expect(String(decoding: seen, as: UTF8.self) == "whole entry\r\n", "a pending entry is not read before it is complete")
+
+        let j = try Journal(directory: dir)
+        #expect(j.recovered == tail.count)
+        #expect(j.end == Int64(13 + tail.count))
+        try j.append(Array(",,0,1000041\r\n".utf8), receivedAt: 3)
+        let cursor = JournalCursor(directory: dir, from: 0)
+        var got: [UInt8] = []
+        while let e = try cursor.next() { got += e.bytes }
+        #expect(String(decoding: got, as: UTF8.self) == "whole entry\r\n" + String(decoding: tail, as: UTF8.self) + ",,0,1000041\r\n")
+        let again = try Journal(directory: dir)
+        #expect(again.recovered == 0 && again.torn.isEmpty)
+    }
+
+    /// With the disk full, `receive` fails before it reads: the port is not read, so its bytes stay
+    /// in the kernel's buffer; when space returns the next receive takes them.
+    @Test func aFullDiskIsFoundBeforeThePortIsRead() throws {
+        let disk = SmallFilesystem("tmpfs-receive", size: "64k")
+        guard disk.mounted else { return }
+        let j = try Journal(directory: disk.path.appendingPathComponent("journal"))
+        let filler = disk.fill()
+        var reads = 0
+        #expect(throws: (any Error).self) {
+            _ = try j.receive({ _ in
+                reads += 1
+                return 0
+            }, now: { 0 })
+        }
+        #expect(reads == 0, "the port is not read while there is no room for its bytes")
+        try FileManager.default.removeItem(at: filler)
+        let n = try j.receive({ buffer in
+            reads += 1
+            buffer.copyBytes(from: Array("back\r\n".utf8))
+            return 6
+        }, now: { 1 })
+        #expect(n == 6 && reads == 1 && j.end == 6)
     }
 
     @Test func pruningKeepsUnprocessedSegments() throws {
