@@ -1,6 +1,7 @@
 import Foundation
 import SMDRCore
 import SMDRRuntime
+import SMDRSerial
 import SMDRStore
 import Testing
 
@@ -70,6 +71,38 @@ struct DiskFullTests {
         agent.stop()
         let stored = try agent.store.callsJSON().map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String }
         #expect(stored == records.map { String(decoding: $0.dropLast(2), as: UTF8.self) }, "every record once, in order")
+        #expect(try agent.store.quarantined().isEmpty)
+    }
+
+    /// The same on a serial port (a pty), where a read cannot be undone: while the disk is full the
+    /// agent does not read the port at all (the bytes wait in the tty's buffer, where flow control
+    /// would hold the PBX); when space returns every record is stored once, in order.
+    @Test func aSerialPortIsNotReadWhileTheDiskIsFull() throws {
+        let fs = SmallFilesystem("diskfull-pty", size: "8m")
+        guard fs.mounted else { return }
+        let pty = try PseudoTerminal()
+        let agent = try Agent(
+            sources: [SourceConfig(id: "pbx", kind: .serial(path: pty.slavePath, settings: SerialSettings()), format: "avaya-ipo")],
+            dataDirectory: fs.path.appendingPathComponent("data"), options: ParseOptions(timeZone: TimeZone(identifier: "UTC")!))
+        try agent.start()
+        let records = avayaCapture(400)
+        for r in records.prefix(100) { pty.write(r) }
+        #expect(waitUntil(10) { ((try? agent.store.callCount()) ?? 0) == 100 })
+        let filler = fs.fill()
+        let sent = DispatchSemaphore(value: 0)
+        Thread {
+            for r in records[100...] { pty.write(r) }
+            sent.signal()
+        }.start()
+        usleep(1_500_000)
+        #expect(pty.unread > 0, "the PBX's bytes wait in the tty's buffer, unread")
+        #expect(try agent.store.callCount() == 100, "nothing past the full disk was taken from the port")
+        try FileManager.default.removeItem(at: filler)
+        #expect(sent.wait(timeout: .now() + 20) == .success)
+        #expect(waitUntil(20) { ((try? agent.store.callCount()) ?? 0) >= 400 }, "stored \((try? agent.store.callCount()) ?? 0) of 400")
+        agent.stop()
+        let stored = try agent.store.callsJSON().map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String }
+        #expect(stored.elementsEqual(records.map { String(decoding: $0.dropLast(2), as: UTF8.self) }), "every record once, in order")
         #expect(try agent.store.quarantined().isEmpty)
     }
 }
