@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCalls
+import SMDRCore
 import SMDRPrepaid
 import SMDRRating
 import SMDRSerial
@@ -27,6 +28,8 @@ public struct AgentConfig: Sendable {
     public var dataDirectory: String?
     public var timeZone: String?
     public var sources: [SourceConfig]
+    /// Custom formats (YAML) the sources may name, as absolute paths (`formats:` in the file).
+    public var formatFiles: [String] = []
     /// Tariff and business codes for rating as calls arrive.
     public var tariff: String?
     public var accounts: String?
@@ -116,6 +119,7 @@ public struct AgentConfig: Sendable {
         var timezone: String?
         var tariff: String?
         var accounts: String?
+        var formats: [String]?
         var sources: [Entry]
     }
 
@@ -138,75 +142,97 @@ public struct AgentConfig: Sendable {
         return try parse(text, file: path)
     }
 
-    /// The line where `needle` first appears, for error messages.
-    static func line(of needle: String, in text: String) -> Int? {
-        for (k, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where l.contains(needle) { return k + 1 }
-        return nil
-    }
-
+    /// Reads a configuration strictly: every problem of the file at once, each with its line and
+    /// column (unknown keys at any depth, wrong types, values that cannot work: a time zone that
+    /// does not exist, a duplicate source id, a format nobody knows).
     public static func parse(_ text: String, file: String) throws -> AgentConfig {
-        let raw: File
+        let reader = StrictYAML(file: file)
+        let decoded: File?
         do {
-            raw = try YAMLDecoder().decode(File.self, from: text)
-        } catch let e as YamlError {
-            throw ConfigError("\(file): not valid YAML: \(e)")
-        } catch let DecodingError.keyNotFound(key, ctx) {
-            let path = (ctx.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw ConfigError("\(file): missing key '\(path)'")
-        } catch let DecodingError.typeMismatch(_, ctx) {
-            let key = ctx.codingPath.last?.stringValue ?? ""
-            let path = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw ConfigError("\(file):\(line(of: key + ":", in: text).map(String.init) ?? "?"): key '\(path)': wrong type (\(ctx.debugDescription))")
-        } catch {
-            throw ConfigError("\(file): \(error)")
+            decoded = try reader.decodeCollecting(File.self, from: text)
+        } catch let e as YAMLProblems {
+            throw ConfigError(e.problems)
+        }
+        guard let raw = decoded else { throw ConfigError(reader.problems) }
+        var problems = reader.problems
+        func fail(_ path: String, _ why: String) {
+            if !reader.reported(path) { problems.append(reader.problem(at: path, why)) }
+        }
+
+        if let zone = raw.timezone, TimeZone(identifier: zone) == nil {
+            fail("timezone", "'\(zone)' is not a time zone (an IANA name such as Europe/Paris or UTC)")
+        }
+        // Custom formats, named relative to the configuration's folder.
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        var formatFiles: [String] = []
+        var catalog = FormatCatalog.builtIn
+        for (k, path) in (raw.formats ?? []).enumerated() {
+            let full = path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path
+            formatFiles.append(full)
+            do { try catalog.add(file: full) } catch { fail("formats[\(k)]", "\(error)") }
         }
         var sources: [SourceConfig] = []
+        var seen: [String: Int] = [:]
         for (k, e) in raw.sources.enumerated() {
             let id = e.id ?? "source\(k + 1)"
-            func fail(_ key: String, _ value: String?, _ why: String) -> ConfigError {
-                let at = value.flatMap { line(of: $0, in: text) } ?? line(of: key + ":", in: text)
-                return ConfigError("\(file):\(at.map(String.init) ?? "?"): key 'sources[\(k)].\(key)': \(why)")
+            if let first = seen[id] {
+                fail("sources[\(k)].id", "'\(id)' is already the id of sources[\(first)]: each source needs its own (its journal and records are kept by it)")
+            }
+            seen[id] = seen[id] ?? k
+            if let f = e.format, f != "auto", catalog.handle(id: f) == nil {
+                fail("sources[\(k)].format", catalog.unknown(f))
             }
             let kinds = [e.device != nil, e.connect != nil, e.listen != nil].filter { $0 }.count
-            guard kinds == 1 else { throw fail("device", nil, "give exactly one of device, connect or listen") }
+            guard kinds == 1 else {
+                fail("sources[\(k)]", "give exactly one of device, connect or listen")
+                continue
+            }
             var kind: SourceConfig.Kind
             if let device = e.device {
                 do {
                     kind = .serial(path: device, settings: try SerialSettings(e.serial ?? "9600,8N1"))
                 } catch {
-                    throw fail("serial", e.serial, "\(error)")
+                    fail("sources[\(k)].serial", "\(error)")
+                    continue
                 }
             } else if let c = e.connect {
-                guard let (h, p) = hostPort(c) else { throw fail("connect", c, "expected HOST:PORT") }
+                guard let (h, p) = hostPort(c) else {
+                    fail("sources[\(k)].connect", "expected HOST:PORT")
+                    continue
+                }
                 kind = .tcpClient(host: h, port: p, login: e.login ?? [])
             } else {
-                guard let l = e.listen, let (h, p) = hostPort(l) else { throw fail("listen", e.listen, "expected HOST:PORT") }
+                guard let l = e.listen, let (h, p) = hostPort(l) else {
+                    fail("sources[\(k)].listen", "expected HOST:PORT")
+                    continue
+                }
                 kind = .tcpListener(host: h, port: p)
             }
             sources.append(SourceConfig(id: id, kind: kind, format: e.format, quietAfterSeconds: e.quiet_after))
         }
         for (k, t) in (raw.api?.tokens ?? []).enumerated() where !["read", "operate", "admin"].contains(t.role) {
-            throw ConfigError("\(file):\(line(of: t.role, in: text).map(String.init) ?? "?"): key 'api.tokens[\(k)].role': read, operate or admin")
+            fail("api.tokens[\(k)].role", "read, operate or admin")
         }
         for (k, w) in (raw.webhooks ?? []).enumerated() where !(w.url.hasPrefix("http://") || w.url.hasPrefix("https://")) {
-            throw ConfigError("\(file):\(line(of: w.url, in: text).map(String.init) ?? "?"): key 'webhooks[\(k)].url': an http:// or https:// URL")
+            fail("webhooks[\(k)].url", "an http:// or https:// URL")
         }
-        if let l = raw.api?.listen, hostPort(l, anyPort: true) == nil { throw ConfigError("\(file):\(line(of: l, in: text).map(String.init) ?? "?"): key 'api.listen': expected HOST:PORT") }
+        if let l = raw.api?.listen, hostPort(l, anyPort: true) == nil { fail("api.listen", "expected HOST:PORT") }
+        if let n = raw.api?.max_connections, n < 1 { fail("api.max_connections", "at least 1") }
+        for (k, rule) in (raw.alerts ?? []).enumerated() {
+            if let amount = rule.costOver, Money(amount) == nil { fail("alerts[\(k)].cost_over", "'\(amount)' is not \(Money.inputRule)") }
+        }
         var c = AgentConfig(
             dataDirectory: raw.data_dir, timeZone: raw.timezone, sources: sources, tariff: raw.tariff, accounts: raw.accounts, tickets: raw.tickets)
+        c.formatFiles = formatFiles
         c.api = raw.api
         c.stations = raw.stations ?? [:]
         c.alerts = raw.alerts ?? []
-        for (k, rule) in c.alerts.enumerated() {
-            if let amount = rule.costOver, Money(amount) == nil {
-                throw ConfigError("\(file):\(line(of: amount, in: text).map(String.init) ?? "?"): key 'alerts[\(k)].cost_over': '\(amount)' is not \(Money.inputRule)")
-            }
-        }
         c.webhooks = raw.webhooks ?? []
         c.calls = raw.calls
         if let p = raw.prepaid {
-            do { c.prepaid = try PrepaidPlan.make(p) } catch { throw ConfigError("\(file): \(error)") }
+            do { c.prepaid = try PrepaidPlan.make(p) } catch { fail("prepaid", "\(error)") }
         }
+        guard problems.isEmpty else { throw ConfigError(problems) }
         return c
     }
 
@@ -219,7 +245,17 @@ public struct AgentConfig: Sendable {
     }
 }
 
+/// What is wrong with a configuration: every problem, each with file, line and column.
 public struct ConfigError: Error, CustomStringConvertible {
+    public let problems: [YAMLProblem]
     public let description: String
-    public init(_ d: String) { description = d }
+    public init(_ d: String) {
+        problems = []
+        description = d
+    }
+    public init(_ problems: [YAMLProblem]) {
+        let sorted = YAMLProblems(problems).problems
+        self.problems = sorted
+        description = sorted.map(\.description).joined(separator: "\n")
+    }
 }

@@ -55,11 +55,6 @@ public struct CustomFormat: Sendable {
         var masked: String?
         var continuation: String?
         var continuation_pattern: String?
-
-        static let keys: Set<String> = [
-            "id", "title", "claim", "skip", "columns", "pattern", "separator", "fields", "date_format", "time_format", "time_is",
-            "duration_format", "direction", "answered", "datetime_format", "masked", "continuation", "continuation_pattern",
-        ]
     }
 
     /// `skip: [regex, …]` (page headers) or `skip: {column-header: [regex], rule: [regex], …}` by kind.
@@ -136,25 +131,11 @@ public struct CustomFormat: Sendable {
     /// Reads and checks a YAML description. Errors name the file and the key at fault.
     public static func load(yaml: String, source: String) throws -> CustomFormat {
         let spec: Spec
-        // A misspelt key is an error, not a setting silently ignored.
-        if case .mapping(let top)? = try? Yams.compose(yaml: yaml) {
-            for (key, _) in top {
-                guard let name = key.string, !Spec.keys.contains(name) else { continue }
-                let at = key.mark.map { ":\($0.line):\($0.column)" } ?? ""
-                let near = Spec.keys.sorted().first { $0.count > 2 && (name.contains($0) || $0.contains(name) || editDistance($0, name) <= 2) }
-                throw CustomFormatError("\(source)\(at): unknown key '\(name)'\(near.map { " (did you mean '\($0)'?)" } ?? "")")
-            }
-        }
+        // A misspelt key, at any depth, is an error with its place, not a setting silently ignored.
         do {
-            spec = try YAMLDecoder().decode(Spec.self, from: yaml)
-        } catch let DecodingError.keyNotFound(key, ctx) {
-            throw CustomFormatError("\(source): missing key '\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw CustomFormatError("\(source): key '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
-        } catch let DecodingError.typeMismatch(_, ctx) {
-            throw CustomFormatError("\(source): key '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)")
-        } catch {
-            throw CustomFormatError("\(source): not a valid format description: \(error)")
+            spec = try StrictYAML(file: source).decode(Spec.self, from: yaml)
+        } catch let e as YAMLProblems {
+            throw CustomFormatError(e.description)
         }
         return try CustomFormat(spec: spec, source: source)
     }
