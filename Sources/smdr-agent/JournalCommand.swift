@@ -28,12 +28,17 @@ struct JournalCommand: ParsableCommand {
     var from: Int64 = 0
     @Option(help: "Stream offset to stop at.")
     var to: Int64?
-    @Option(help: "Format for reprocess (default: the one the source was read with).")
-    var format: String?
+    @OptionGroup var formatOptions: FormatOptions
+    @Option(help: "The agent's configuration: its custom formats (formats:) and time zone, for reprocess.")
+    var config: String?
     @Option(help: "Time zone for reprocess.")
     var timezone: String?
 
     func run() throws {
+        if action == .reprocess, formatOptions.format != nil, config == nil {
+            // An id typed wrong is refused before anything is read.
+            _ = try formatOptions.chosen(in: try formatOptions.catalog())
+        }
         let data = URL(fileURLWithPath: dataDir)
         let root = data.appendingPathComponent("journal")
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
@@ -60,9 +65,14 @@ struct JournalCommand: ParsableCommand {
         case .reprocess:
             let store = try CallStore(path: data.appendingPathComponent("smdr.sqlite").path)
             let saved = try store.checkpoint(source: id)
-            let formatID = format ?? saved?.format
-            let handle = formatID.flatMap { f in FormatHandle.builtIn.first { $0.id == f } }
-            let zone = try timeZone(timezone)
+            var loaded: AgentConfig?
+            if let config {
+                do { loaded = try AgentConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+            }
+            let catalog = try formatOptions.catalog(extraFiles: loaded?.formatFiles ?? [])
+            // The one named, else the one the source was read with (a custom one needs its file).
+            let handle = try formatOptions.chosen(in: catalog, fallback: saved?.format)
+            let zone = try timeZone(timezone ?? loaded?.timeZone)
             var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone), resumingAt: Framer.ResumePoint(offset: from, line: 1))
             var events: [ParseEvent] = []
             var added = 0

@@ -19,8 +19,7 @@ struct ParseCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Format id (see `smdr-agent formats`), `auto`, or a custom format's id.")
-    var format: String = "auto"
+    @OptionGroup var formatOptions: FormatOptions
 
     @Option(help: "The PBX's time zone (IANA name, e.g. Europe/Paris). Default: the system zone.")
     var timezone: String?
@@ -31,9 +30,6 @@ struct ParseCommand: ParsableCommand {
     @Option(help: "Day/month order where the PBX lets the site choose: dmy or mdy.")
     var dateOrder: ParseOptions.DateOrder?
 
-    @Option(name: .customLong("format-file"), help: "A custom format described in YAML (repeatable).")
-    var formatFiles: [String] = []
-
     @Flag(help: "Print what every line is (record, which kind of skip, or reject and why) instead of the records.")
     var explain = false
 
@@ -43,25 +39,9 @@ struct ParseCommand: ParsableCommand {
     func run() throws {
         MallocTuning.keepFreedMemory()
         let zone = try timeZone(timezone)
-        var custom: [FormatHandle] = []
-        for path in formatFiles {
-            do {
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                custom.append(try CustomFormat.load(yaml: text, source: path).handle)
-            } catch let e as CustomFormatError {
-                throw ValidationError(e.description)
-            } catch {
-                throw ValidationError("cannot read format file \(path): \(error.localizedDescription)")
-            }
-        }
-        let candidates = FormatHandle.builtIn + custom
-        var chosen: FormatHandle?
-        if format != "auto" {
-            guard let f = candidates.first(where: { $0.id == format }) else {
-                throw ValidationError("unknown format '\(format)'. Known: auto, \(candidates.map(\.id).joined(separator: ", "))")
-            }
-            chosen = f
-        }
+        let catalog = try formatOptions.catalog()
+        let candidates = catalog.handles
+        let chosen = try formatOptions.chosen(in: catalog)
 
         let sink = Sink(multipleFiles: files.count > 1, explain: explain)
         var formats = Set<String>()

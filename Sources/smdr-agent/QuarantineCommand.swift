@@ -13,10 +13,7 @@ struct QuarantineCommand: ParsableCommand {
     var dataDir: String = "data"
     @Flag(help: "Parse the quarantined lines again; those that now read become calls.")
     var reprocess = false
-    @Option(help: "Format to read them with (default: the one that rejected them).")
-    var format: String?
-    @Option(name: .customLong("format-file"), help: "A custom format in YAML to read them with.")
-    var formatFile: String?
+    @OptionGroup var formatOptions: FormatOptions
     @Option(help: "The PBX's time zone.")
     var timezone: String?
 
@@ -30,14 +27,13 @@ struct QuarantineCommand: ParsableCommand {
             out.flush()
             return
         }
-        var formats = FormatHandle.builtIn
-        if let formatFile {
-            formats.append(try CustomFormat.load(yaml: try String(contentsOfFile: formatFile, encoding: .utf8), source: formatFile).handle)
-        }
+        let catalog = try formatOptions.catalog()
+        // Named with --format, else the last --format-file's, else the one that rejected each line.
+        let named = try formatOptions.chosen(in: catalog) ?? (formatOptions.formatFiles.isEmpty ? nil : catalog.handles.last)
         let zone = try timeZone(timezone)
         var fixed = 0
         for q in lines {
-            guard let id = format ?? formatFile.flatMap({ _ in formats.last?.id }) ?? q.format, let handle = formats.first(where: { $0.id == id }) else { continue }
+            guard let handle = named ?? q.format.flatMap(catalog.handle(id:)) else { continue }
             var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone), resumingAt: .init(offset: q.offset, line: q.line))
             var events: [ParseEvent] = []
             parser.push(Array((q.text + "\n").utf8), into: &events)

@@ -37,8 +37,7 @@ struct RateCommand: ParsableCommand {
     var tariff: String
     @Option(help: "Business codes, YAML or CSV.")
     var accounts: String?
-    @Option(help: "Format id or auto.")
-    var format: String = "auto"
+    @OptionGroup var formatOptions: FormatOptions
     @Option(help: "The PBX's time zone.")
     var timezone: String?
     @Option(help: "Year for formats that print none.")
@@ -51,12 +50,12 @@ struct RateCommand: ParsableCommand {
         let rater = Rater(tariff: try loadTariff(tariff))
         let book = try loadAccounts(accounts)
         let zone = try timeZone(timezone)
-        let handle: FormatHandle? = format == "auto" ? nil : FormatHandle.builtIn.first { $0.id == format }
-        if format != "auto" && handle == nil { throw ValidationError("unknown format '\(format)'") }
+        let catalog = try formatOptions.catalog()
+        let handle = try formatOptions.chosen(in: catalog)
         let sink = RatingSink(rater: rater, book: book, multipleFiles: files.count > 1)
         var formats = Set<String>()
         let year = self.year
-        let pipeline = StreamPipeline(candidates: FormatHandle.builtIn, chosen: handle) { received in
+        let pipeline = StreamPipeline(candidates: catalog.handles, chosen: handle) { received in
             ParseOptions(timeZone: zone, year: year, receivedAt: received)
         }
         let ok = pipeline.run(files: files, sink: sink, formatsSeen: &formats)

@@ -34,8 +34,7 @@ struct RunCommand: ParsableCommand {
     var listen: String?
     @Option(help: "Line to send after connecting (repeatable), e.g. --login SMDR --login PCCSMDR.")
     var login: [String] = []
-    @Option(help: "Format id or auto.")
-    var format: String = "auto"
+    @OptionGroup var formatOptions: FormatOptions
     @Option(help: "Data directory (journal and SQLite store).")
     var dataDir: String?
     @Option(help: "The PBX's time zone (IANA name). Default: the system zone.")
@@ -91,7 +90,8 @@ struct RunCommand: ParsableCommand {
                 throw ValidationError(e.description)
             }
         }
-        let fmt = format == "auto" ? nil : format
+        let catalog = try formatOptions.catalog(extraFiles: loaded?.formatFiles ?? [])
+        let fmt = try formatOptions.chosen(in: catalog)?.id
         if let device {
             do {
                 sources.append(SourceConfig(id: "serial", kind: .serial(path: device, settings: try SerialSettings(serial)), format: fmt, quietAfterSeconds: quietAfter))
@@ -138,7 +138,7 @@ struct RunCommand: ParsableCommand {
         let agent: Agent
         do {
             agent = try Agent(
-                sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), deviceEvents: UDevEvents(udev: udev), directory: udev)
+                sources: sources, dataDirectory: data, options: ParseOptions(timeZone: zone), formats: catalog.handles, deviceEvents: UDevEvents(udev: udev), directory: udev)
         } catch {
             // Say which limit or place is at fault, not only what SQLite or the journal said.
             throw AgentError("cannot start with the data directory \(data.path): \(error)\(resources.hint(dataDirectory: data.path))")
