@@ -23,7 +23,7 @@ struct StreamPipeline {
     /// Returns whether every input was read and recognised; formats seen go to `formatsSeen`.
     func run(files: [String], sink: some EventSink, formatsSeen: inout Set<String>) -> Bool {
         let writer = DispatchQueue(label: "smdr-agent.writer")
-        let inFlight = DispatchSemaphore(value: 4)
+        let inFlight = DispatchSemaphore(value: 2)
         func hand(_ events: inout [ParseEvent], file: String) {
             guard !events.isEmpty else { return }
             let batch = events
@@ -54,7 +54,7 @@ struct StreamPipeline {
             var parser = StreamParser(format: chosen, candidates: candidates, options: options(received))
             var events: [ParseEvent] = []
             events.reserveCapacity(4096)
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             var readError: Int32 = 0
             while true {
                 let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
