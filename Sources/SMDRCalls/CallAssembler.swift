@@ -56,6 +56,11 @@ public struct CallAssembler: Sendable {
         }
     }
 
+    /// The open call with the record at `offset` among its legs.
+    public func openCall(containing offset: Int64) -> AssembledCall? {
+        open.first { o in o.call.legs.contains { $0.record.offset == offset } }?.call
+    }
+
     /// Calls whose quiet period has passed by `now` (epoch seconds): complete.
     public mutating func advance(to now: Int64) -> [AssembledCall] {
         var done: [AssembledCall] = []

@@ -35,8 +35,23 @@ public struct CallDesk: Sendable {
         /// Each recall with the record of the leg it is about (for a ticket on recall).
         public var recalls: [FiredRecall] = []
         public var fulfilledRequests: [Int64] = []
+        /// For `add`: who set up the call the record belongs to, when another party did (the
+        /// receptionist of a transferred call), for the record's ticket.
+        public var setUp: SetUpParty?
         public var isEmpty: Bool { placements.isEmpty && events.isEmpty }
         public init() {}
+    }
+
+    /// The party who set a call up or took it first, with the name the PBX or the stations give.
+    public struct SetUpParty: Sendable, Equatable {
+        public var party: String
+        public var name: String?
+        public init(party: String, name: String?) {
+            self.party = party
+            self.name = name
+        }
+        /// `201 Marie`, or `201`.
+        public var label: String { name.map { "\(party) \($0)" } ?? party }
     }
 
     public struct FiredRecall: Sendable, Equatable {
@@ -90,6 +105,13 @@ public struct CallDesk: Sendable {
         var out = Output()
         let completed = assembler.add(r, receivedAt: receivedAt)
         let ended = assembler.takeEndedLegs()
+        let call = (completed + ended).first { c in c.legs.contains { $0.record.offset == r.offset } } ?? assembler.openCall(containing: r.offset)
+        out.setUp = call.flatMap { c in
+            // Who set the call up or took it first, when that is another party (a transfer).
+            guard let party = c.setUpBy, party != r.extension_ else { return nil }
+            let leg = c.legs.first { $0.role != .consultation && $0.party == party }
+            return SetUpParty(party: party, name: leg?.partyName ?? stations[party]?.name)
+        }
         var firedFor: Set<String> = []
         for call in ended.map(keyed) {
             place(call, into: &out)

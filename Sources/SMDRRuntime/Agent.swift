@@ -1,4 +1,5 @@
 import Foundation
+import SMDRCalls
 import SMDRCore
 import SMDRDevices
 import SMDRJournal
@@ -69,7 +70,9 @@ public final class Agent: @unchecked Sendable {
     }
 
     /// Queues the tickets calls print by themselves, with the calls.
-    public func printTickets(with f: @escaping @Sendable (CallRecord) -> CallStore.TicketRequest?) { ingester.ticket = f }
+    /// The ticket each record prints by itself, if any; given who set its call up when another
+    /// party did (known when the live side assembles calls).
+    public func printTickets(with f: @escaping @Sendable (CallRecord, CallDesk.SetUpParty?) -> CallStore.TicketRequest?) { ingester.ticket = f }
 
     /// Rates every call as it is stored.
     public func rateCalls(with f: @escaping @Sendable (CallRecord) -> CallStore.StoredRating?) { ingester.rate = f }

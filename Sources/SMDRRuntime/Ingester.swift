@@ -52,7 +52,7 @@ final class Ingester: @unchecked Sendable {
     /// Prices each record as it arrives (nil: calls are stored unrated).
     var rate: (@Sendable (CallRecord) -> CallStore.StoredRating?)?
     /// The ticket a record prints by itself, queued in the same transaction (nil: none).
-    var ticket: (@Sendable (CallRecord) -> CallStore.TicketRequest?)?
+    var ticket: (@Sendable (CallRecord, CallDesk.SetUpParty?) -> CallStore.TicketRequest?)?
     /// The live side (nil: off).
     var live: LiveSettings?
     /// Prepaid accounts: stored calls are charged after each commit (nil: off).
@@ -209,18 +209,22 @@ final class Ingester: @unchecked Sendable {
         let point = s.parser.resumePoint
         let checkpoint = point.map { CallStore.Checkpoint(offset: $0.offset, line: $0.line, format: s.parser.format?.id) }
         let ratings = rate.map { f in records.map(f) }
-        let tickets = ticket.map { f in records.map(f) }
+        var setUp = [CallDesk.SetUpParty?](repeating: nil, count: records.count)
         var liveBatch: CallStore.LiveBatch?
         if var desk = s.desk, let live, !records.isEmpty {
             var out = CallDesk.Output()
             let pending = requests()
             let seconds = receivedAt / 1_000_000_000
             for (k, r) in records.enumerated() {
-                out.merge(desk.add(r, charge: live.charge(r, ratings?[k] ?? nil), receivedAt: seconds, requests: pending))
+                let added = desk.add(r, charge: live.charge(r, ratings?[k] ?? nil), receivedAt: seconds, requests: pending)
+                setUp[k] = added.setUp
+                out.merge(added)
             }
             s.desk = desk
             liveBatch = live.batch(out)
         }
+        // A record's ticket names who set its call up when another party did (a transfer).
+        let tickets = ticket.map { f in records.indices.map { f(records[$0], setUp[$0]) } }
         do {
             let n = try store.commit(
                 source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets,

@@ -17,10 +17,13 @@ struct TicketMaker: Sendable {
     var company: String
     var book: AccountBook?
 
-    func request(_ r: CallRecord, rating: Rating) -> CallStore.TicketRequest {
+    /// `setUpBy`: who set the call up or transferred it, when another party did (`201 Marie`).
+    func request(_ r: CallRecord, rating: Rating, setUpBy: String? = nil) -> CallStore.TicketRequest {
         let account = book?.account(r.accountCode)
         return CallStore.TicketRequest(queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
-            layout.render(TicketContent(call: r, rating: rating, account: account, company: company, number: number, copy: copy))
+            var content = TicketContent(call: r, rating: rating, account: account, company: company, number: number, copy: copy)
+            if let setUpBy { content.transferredBy = setUpBy }
+            return layout.render(content)
         }
     }
 
@@ -65,7 +68,12 @@ final class LiveWiring: @unchecked Sendable {
             sender?.doorbell.ring()
         }
         var recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)?
-        if let t = tickets, let rater { recallTicket = { _, r in t.request(r, rating: rater.rate(r)) } }
+        if let t = tickets, let rater {
+            recallTicket = { recall, r in
+                let setUp = recall.setUpBy.flatMap { party in party == r.extension_ ? nil : CallDesk.SetUpParty(party: party, name: recall.setUpByName) }
+                return t.request(r, rating: rater.rate(r), setUpBy: setUp?.label)
+            }
+        }
         agent.runLive(
             LiveSettings(
                 stations: stations, alertRules: config?.alerts ?? [], defaultLimit: config?.calls?.default_max_duration,

@@ -174,10 +174,10 @@ struct RunCommand: ParsableCommand {
                 let layout = TicketLayout(kind: kind, columns: t?.columns ?? ticketColumns, strings: strings)
                 let ticketMaker = TicketMaker(queue: printer, kind: kind, layout: layout, company: t?.company ?? company, book: book)
                 maker = ticketMaker
-                agent.printTickets { r in
+                agent.printTickets { r, setUp in
                     let rating = rater.rate(r)
                     guard policy.shouldPrint(r, rating: rating) else { return nil }
-                    return ticketMaker.request(r, rating: rating)
+                    return ticketMaker.request(r, rating: rating, setUpBy: setUp?.label)
                 }
                 let printSpooler = PrintSpooler(store: agent.store, cups: Cups())
                 spooler = Task.detached { await printSpooler.run { stopSpooler.isSet } }

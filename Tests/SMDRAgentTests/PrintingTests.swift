@@ -158,4 +158,55 @@ struct AutomaticTicketTests {
         #expect(text.contains("0612345678") && text.contains("0142681234") && !text.contains("0145678900"))
         #expect(text.contains("Ticket n?                                1") && text.contains("Ticket n?                                2"), "\(text)")
     }
+
+    /// The seed's situation: Marie (201, reception) sets up a call to 01 42 68 12 34 and transfers
+    /// it to Paul (202). Paul's ticket says who transferred it ("Transféré par 201 Marie"); Marie's,
+    /// whose own call it was, has no such line.
+    @Test func aTransferredCallsTicketNamesWhoTransferredIt() throws {
+        let cups = try PrivateCups()
+        let printer = try FakeReceiptPrinter()
+        try cups.addRawQueue("receipt", port: printer.port)
+        printer.switchOn()
+        let pbx = try LoopbackPBX()
+        let data = cups.dir.appendingPathComponent("data").path
+        let agent = Process()
+        agent.executableURL = Agent.binary
+        agent.currentDirectoryURL = Agent.repo
+        agent.environment = cups.environment
+        agent.arguments = [
+            "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris", "--api", "off",
+            "--tariff", "Samples/tariffs/france/tariff.yaml", "--print-to", "receipt", "--ticket-policy", "all", "--company", "ACME SA",
+            "--ticket-language", "en",
+        ]
+        agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try agent.run()
+        pbx.accept()
+        pbx.send([
+            "2026/11/04 09:12:00,00:00:40,4,201,O,0142681234,00142681234,,0,1000041,1,E201,Marie,T9001,Line 1.1,0,0\r\n",
+            "2026/11/04 09:12:00,00:05:00,2,201,O,0142681234,00142681234,,0,1000041,0,E202,Paul,T9001,Line 1.1,0,0\r\n",
+        ])
+        let start: [UInt8] = [0x1B, 0x40]
+        func tickets() -> [String] {
+            let b = printer.bytes
+            guard b.count >= 2 else { return [] }
+            let starts = (0...(b.count - 2)).filter { b[$0] == start[0] && b[$0 + 1] == start[1] }
+            return starts.indices.map { k in
+                let end = k + 1 < starts.count ? starts[k + 1] : b.count
+                return String(decoding: b[starts[k]..<end].map { $0 >= 0x80 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
+            }
+        }
+        let until = Date().addingTimeInterval(20)
+        while tickets().count < 2 && Date() < until { usleep(100_000) }
+        usleep(500_000)
+        kill(agent.processIdentifier, SIGTERM)
+        agent.waitUntilExit()
+        let printed = tickets()
+        #expect(printed.count == 2, "one ticket a leg")
+        guard printed.count == 2 else { return }
+        let marie = try #require(printed.first { $0.contains("Marie") && !$0.contains("Paul") })
+        let paul = try #require(printed.first { $0.contains("Paul") })
+        #expect(!marie.contains("Transferred by"), "\(marie)")
+        let row = paul.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first { $0.hasPrefix("Transferred by") }
+        #expect(row.map { $0.hasSuffix("201 Marie") } == true, "\(paul)")
+    }
 }
