@@ -111,9 +111,23 @@ struct RunCommand: ParsableCommand {
             let pty = try PseudoTerminal()
             demoPTY = pty
             sources.append(SourceConfig(id: "demo", kind: .serial(path: pty.slavePath, settings: SerialSettings()), format: nil))
-            let capture = Bundle.main.bundleURL.appendingPathComponent("Samples/panasonic/kx-tda-pattern-b-darfo.smdr").path
-            let path = FileManager.default.fileExists(atPath: capture) ? capture : "Samples/panasonic/kx-tda-pattern-b-darfo.smdr"
-            let data = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { [UInt8]($0) } ?? []
+            let sample = "Samples/panasonic/kx-tda-pattern-b-darfo.smdr"
+            // Wherever it is run from: the folders above the binary (a build tree), the package's
+            // share folder, then the current folder.
+            var places: [URL] = []
+            var folder = Bundle.main.bundleURL.resolvingSymlinksInPath()
+            for _ in 0..<5 {
+                places.append(folder.appendingPathComponent(sample))
+                folder.deleteLastPathComponent()
+            }
+            places += [URL(fileURLWithPath: "/usr/share/smdr-agent").appendingPathComponent(sample), URL(fileURLWithPath: sample)]
+            guard let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }),
+                let bytes = try? Data(contentsOf: found)
+            else {
+                throw ValidationError("--demo: the sample capture \(sample) is in none of: \(places.map(\.path).joined(separator: ", "))")
+            }
+            let path = found.standardizedFileURL.path
+            let data = [UInt8](bytes)
             let lines = Replay.rawLines(data)
             Thread.detachNewThread {
                 Thread.sleep(forTimeInterval: 1)

@@ -106,4 +106,31 @@ struct ConfigCommandTests {
         #expect(reread.map { $0["raw"] as? String } == live.map { $0["raw"] as? String })
         #expect(reread.map { $0["end"] as? String } == live.map { $0["end"] as? String })
     }
+
+    /// `make demo` (`run --demo`) started from another folder still finds its capture and replays it.
+    @Test func theDemoRunsFromAnyFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smdr-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("agent.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let p = Process()
+        p.executableURL = Agent.binary
+        p.currentDirectoryURL = dir
+        p.arguments = ["run", "--demo", "--data-dir", dir.appendingPathComponent("data").path, "--api", "off", "--timezone", "Europe/Rome"]
+        p.standardError = try FileHandle(forWritingTo: log)
+        try p.run()
+        let store = dir.appendingPathComponent("data/smdr.sqlite").path
+        let until = Date().addingTimeInterval(15)
+        var stored = 0
+        while stored < 2, Date() < until {
+            usleep(200_000)
+            stored = (try? CallStore(path: store, access: .readOnly).callCount()) ?? 0
+        }
+        p.terminate()
+        p.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("demo: replaying /"), "\(text)")
+        #expect(stored >= 2, "the demo's calls are stored: \(text)")
+    }
 }
