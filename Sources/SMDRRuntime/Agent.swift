@@ -93,21 +93,42 @@ public final class Agent: @unchecked Sendable {
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
 
-    public func start() throws {
+    /// `journal reprocess`: reads every source's journal to its end through the same path as
+    /// capture (parse, rate once, assemble, store, charge), from the store's checkpoint, then
+    /// completes the calls still open. No port is opened.
+    /// The journals are only read (the running agent, if any, keeps writing them).
+    public func ingestJournals() throws {
         for config in sources {
-            let journalDir = Agent.journalDirectory(dataDirectory, source: config.id)
-            let journal = try Journal(directory: journalDir)
-            for t in journal.torn {
-                Log.warning(
-                    "journal: \(t.bytes) damaged byte(s) in segment \(t.segment) at file offset \(t.segmentFileOffset) are skipped; the entries after them are kept",
-                    source: config.id)
-            }
-            if journal.recovered > 0 {
-                Log.notice("journal: \(journal.recovered) byte(s) the port gave the last run just before it stopped are recovered", source: config.id)
-            }
             let state = SourceState()
             states[config.id] = state
-            try ingester.add(config, journal: journal, journalDirectory: journalDir, state: state, formats: formats, options: options)
+            try ingester.add(
+                config, journal: nil, journalDirectory: Agent.journalDirectory(dataDirectory, source: config.id), state: state, formats: formats,
+                options: options)
+        }
+        ingester.drain()
+    }
+
+    /// Opens a source's journal (recovering what a killed run left) and gives it to the ingester.
+    private func openJournal(_ config: SourceConfig) throws -> (Journal, SourceState) {
+        let journalDir = Agent.journalDirectory(dataDirectory, source: config.id)
+        let journal = try Journal(directory: journalDir)
+        for t in journal.torn {
+            Log.warning(
+                "journal: \(t.bytes) damaged byte(s) in segment \(t.segment) at file offset \(t.segmentFileOffset) are skipped; the entries after them are kept",
+                source: config.id)
+        }
+        if journal.recovered > 0 {
+            Log.notice("journal: \(journal.recovered) byte(s) the port gave the last run just before it stopped are recovered", source: config.id)
+        }
+        let state = SourceState()
+        states[config.id] = state
+        try ingester.add(config, journal: journal, journalDirectory: journalDir, state: state, formats: formats, options: options)
+        return (journal, state)
+    }
+
+    public func start() throws {
+        for config in sources {
+            let (journal, state) = try openJournal(config)
             let writer = JournalWriter(journal: journal, signal: signal, source: config.id, state: state)
             let stopper = sourceStopper
             let body: @Sendable () -> Void

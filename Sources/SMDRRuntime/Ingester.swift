@@ -78,7 +78,7 @@ final class Ingester: @unchecked Sendable {
         self.signal = signal
     }
 
-    func add(_ config: SourceConfig, journal: Journal, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
+    func add(_ config: SourceConfig, journal: Journal?, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
         let saved = try store.checkpoint(source: config.id) ?? CallStore.Checkpoint(offset: 0, line: 1, format: nil)
         let formatID = config.format.flatMap { $0 == "auto" ? nil : $0 } ?? saved.format
         let handle = formatID.flatMap { id in formats.first { $0.id == id } }
@@ -102,22 +102,37 @@ final class Ingester: @unchecked Sendable {
             for s in sources where ingest(s) { backlog = true }
             watch()
             if stopping {
-                // Final pass: everything journaled is parsed; held records are released.
-                for s in sources {
-                    ingest(s)
-                    var events: [ParseEvent] = []
-                    s.parser.flushIdle(into: &events)
-                    commit(s, events: events, receivedAt: nowNanos())
-                    if var desk = s.desk, let live {
-                        let out = desk.flush(requests: requests())
-                        s.desk = desk
-                        try? store.commitLive(source: s.config.id, live.batch(out))
-                    }
-                }
-                live?.onEvents?()
+                finish()
                 return
             }
         }
+    }
+
+    /// Final pass: everything journaled is parsed; held records are released; open calls are
+    /// completed as they stand.
+    func finish() {
+        for s in sources {
+            ingest(s)
+            var events: [ParseEvent] = []
+            s.parser.flushIdle(into: &events)
+            commit(s, events: events, receivedAt: nowNanos())
+            if var desk = s.desk, let live {
+                let out = desk.flush(requests: requests())
+                s.desk = desk
+                try? store.commitLive(source: s.config.id, live.batch(out))
+            }
+        }
+        live?.onEvents?()
+    }
+
+    /// Every journal read to its end, then the final pass (`journal reprocess`).
+    func drain() {
+        var more = true
+        while more {
+            more = false
+            for s in sources where ingest(s) { more = true }
+        }
+        finish()
     }
 
     /// Reads what the journal has for a source and commits it; true when it stopped at the batch

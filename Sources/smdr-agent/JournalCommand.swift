@@ -12,7 +12,7 @@ struct JournalCommand: ParsableCommand {
         discussion: """
             show: one line per received chunk (offset, receive time, length, text).
             export: `<seconds>\\t<bytes>` per chunk, control bytes escaped as \\xHH: the capture format `replay` reads.
-            reprocess: parse a range again and store what is missing (stored records are not duplicated).
+            reprocess: read the journal again through the agent's own path (parse, rate, assemble calls, store, charge) and store what is missing (nothing twice). Into an empty store (a rebuild) with --config, it gives the calls, ratings, events and prepaid charges the live run gave.
             """
     )
 
@@ -33,6 +33,10 @@ struct JournalCommand: ParsableCommand {
     var config: String?
     @Option(help: "Time zone for reprocess.")
     var timezone: String?
+    @Option(help: "Tariff for reprocess (default: the configuration's): calls are rated as they are stored.")
+    var tariff: String?
+    @Option(help: "Business codes for reprocess (default: the configuration's).")
+    var accounts: String?
 
     func run() throws {
         if action == .reprocess, formatOptions.format != nil, config == nil {
@@ -63,39 +67,41 @@ struct JournalCommand: ParsableCommand {
                 }
             }
         case .reprocess:
-            let store = try CallStore(path: data.appendingPathComponent("smdr.sqlite").path)
-            let saved = try store.checkpoint(source: id)
             var loaded: AgentConfig?
             if let config {
                 do { loaded = try AgentConfig.load(path: config) } catch { throw ValidationError("\(error)") }
             }
             let catalog = try formatOptions.catalog(extraFiles: loaded?.formatFiles ?? [])
-            // The one named, else the one the source was read with (a custom one needs its file).
-            let handle = try formatOptions.chosen(in: catalog, fallback: saved?.format)
+            let named = try formatOptions.chosen(in: catalog)
+            let configured = loaded?.sources.first { $0.id == id }
+            // The one ingest path: the agent's, with no port opened (the kind is never used).
+            let source = SourceConfig(
+                id: id, kind: configured?.kind ?? .tcpListener(host: "127.0.0.1", port: 1), format: named?.id ?? configured?.format,
+                quietAfterSeconds: configured?.quietAfterSeconds)
             let zone = try timeZone(timezone ?? loaded?.timeZone)
-            var parser = StreamParser(format: handle, options: ParseOptions(timeZone: zone), resumingAt: Framer.ResumePoint(offset: from, line: 1))
-            var events: [ParseEvent] = []
-            var added = 0
-            while let e = try cursor.next() {
-                if let to, e.offset >= to { break }
-                parser.push(e.bytes, into: &events)
-                added += try commit(&events, store: store, source: id, receivedAt: e.receivedAt)
+            let agent = try Agent(sources: [source], dataDirectory: data, options: ParseOptions(timeZone: zone), formats: catalog.handles)
+            let saved = try agent.store.checkpoint(source: id)
+            // Reading again what is stored adds what is missing, rated, and nothing twice; the live
+            // side and prepaid charges run only on a rebuild (no checkpoint), where nothing was.
+            let rebuild = saved == nil
+            if from > 0 || saved != nil {
+                _ = try agent.store.commit(
+                    source: id, records: [], rejects: [], checkpoint: CallStore.Checkpoint(offset: from, line: 1, format: named?.id ?? saved?.format),
+                    receivedAt: 0)
             }
-            parser.finish(into: &events)
-            added += try commit(&events, store: store, source: id, receivedAt: 0)
-            out.write("reprocessed \(id) from offset \(from): \(added) record(s) added\n")
+            let before = try agent.store.callCount()
+            let wiring = try AgentWiring(
+                agent: agent, config: rebuild ? loaded : nil, tariff: tariff ?? loaded?.tariff, accounts: accounts ?? loaded?.accounts, zone: zone)
+            var live: LiveWiring?
+            if rebuild, let loaded {
+                live = try LiveWiring(
+                    agent: agent, config: loaded, apiListen: nil, apiConnections: 1, rater: wiring.rater, book: wiring.book, tickets: nil, prepaid: wiring.prepaid)
+            }
+            try agent.ingestJournals()
+            _ = live
+            let added = try agent.store.callCount() - before
+            out.write("reprocessed \(id) from offset \(from): \(added) record(s) added\(rebuild ? "" : " (rated; events and prepaid charges are made only when the store is rebuilt)")\n")
         }
         out.flush()
-    }
-
-    func commit(_ events: inout [ParseEvent], store: CallStore, source: String, receivedAt: Int64) throws -> Int {
-        var records: [CallRecord] = []
-        var rejects: [Reject] = []
-        for e in events {
-            if case .record(let r) = e { records.append(r) }
-            if case .reject(let r) = e { rejects.append(r) }
-        }
-        events.removeAll()
-        return try store.commit(source: source, records: records, rejects: rejects, checkpoint: nil, receivedAt: receivedAt)
     }
 }

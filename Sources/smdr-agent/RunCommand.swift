@@ -159,14 +159,10 @@ struct RunCommand: ParsableCommand {
         }
         var spooler: Task<Void, Never>?
         let stopSpooler = StopFlag()
-        var rater_: Rater?
-        let book = try loadAccounts(accounts ?? configAccounts)
+        let wiring = try AgentWiring(agent: agent, config: loaded, tariff: tariff ?? configTariff, accounts: accounts ?? configAccounts, zone: zone)
+        let book = wiring.book
         var maker: TicketMaker?
-        if let tariff = tariff ?? configTariff {
-            let rater = Rater(tariff: try loadTariff(tariff))
-            rater_ = rater
-            agent.rateCalls { storedRating($0, rater: rater, book: book) }
-            Log.info("rating with \(rater.tariff.name)")
+        if let rater = wiring.rater {
             if let printer = printTo ?? configTickets?.printer {
                 let t = configTickets
                 var stations: [String: TicketPolicy.Rule] = [:]
@@ -198,17 +194,9 @@ struct RunCommand: ParsableCommand {
                 Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")
             }
         }
-        var prepaid: PrepaidDesk?
-        if let plan = loaded?.prepaid {
-            guard let rater = rater_ else { throw ValidationError("prepaid accounts need a tariff (tariff: in the configuration)") }
-            let desk = try PrepaidDesk(plan: plan, rater: rater, store: agent.store, limits: limits(loaded), timeZone: zone, book: book)
-            agent.chargePrepaid(desk)
-            prepaid = desk
-            Log.info("prepaid: \(plan.accounts.count) account(s) and the main account; calls are charged as they are stored")
-        }
         let apiListen = api == "off" ? nil : (api ?? loaded?.api?.listen ?? "127.0.0.1:8080")
         let apiConnections = try resources.apiConnections(configured: loaded?.api?.max_connections, sources: sources.count)
-        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, apiConnections: apiConnections, rater: rater_, book: book, tickets: maker, prepaid: prepaid)
+        let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, apiConnections: apiConnections, rater: wiring.rater, book: book, tickets: maker, prepaid: wiring.prepaid)
         try agent.start()
         do {
             try live.start()
