@@ -25,6 +25,8 @@ public final class Agent: @unchecked Sendable {
     let deviceEvents: (any DeviceEventSource)?
     let directory: (any DeviceDirectory)?
     var nudges: [Nudge] = []
+    /// How a serial port that cannot be opened is retried (a hot-plug event ends any wait).
+    public var serialRetry = Backoff(initial: 0.2, maximum: 5)
 
     public init(
         sources: [SourceConfig], dataDirectory: URL, options: ParseOptions, formats: [FormatHandle] = FormatHandle.builtIn,
@@ -137,6 +139,7 @@ public final class Agent: @unchecked Sendable {
                 let nudge = Nudge()
                 nudges.append(nudge)
                 let r = SerialRunner(config: config, path: path, settings: settings, writer: writer, nudge: nudge, directory: directory)
+                r.backoff = serialRetry
                 body = { r.run(stopper) }
             case .tcpClient(let host, let port, let login):
                 let r = TCPClientRunner(config: config, host: host, port: port, login: login, writer: writer)
