@@ -1,0 +1,28 @@
+import Foundation
+import SMDRCore
+import Testing
+
+/// The JSON every record and event is written with: any text a PBX prints (quotes, backslashes,
+/// control bytes, accents) comes back as the same string through a standard JSON parser.
+struct JSONWriterTests {
+    @Test func anyTextRoundTripsThroughAJSONParser() throws {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array(0x00...0x21) + [0x22, 0x5C, 0x7F, 0x41, 0x7A, 0x30, 0x2F] + Array("éàü€".utf8)
+        for k in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &rng)
+            // Mostly plain text, sometimes one special byte at a random place (both scan paths).
+            var bytes = (0..<length).map { _ in UInt8.random(in: 0x41...0x5A, using: &rng) }
+            if k % 2 == 0, length > 0 { bytes[Int.random(in: 0..<length, using: &rng)] = alphabet.randomElement(using: &rng)! }
+            let text = String(decoding: bytes, as: UTF8.self)
+            var w = JSONWriter()
+            w.openArray()
+            w.element()
+            w.string(text)
+            w.closeArray()
+            let parsed = try JSONSerialization.jsonObject(with: Data(w.out)) as? [String]
+            #expect(parsed == [text], "\(bytes)")
+            let raw = String(decoding: w.out, as: UTF8.self)
+            #expect(!raw.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte in the output: \(bytes)")
+        }
+    }
+}
