@@ -9,6 +9,7 @@ import SMDRConcurrency
 import SMDRPrepaid
 import SMDRRating
 import SMDRStore
+import ServiceLifecycle
 
 /// A source's state for `/health` and `/metrics`.
 public struct SourceStatus: Sendable {
@@ -73,6 +74,7 @@ public final class APIServer: @unchecked Sendable {
     public let connections: ConnectionRegistry
     public var host: String { configuration.host }
     var task: Task<Void, any Error>?
+    var group: ServiceGroup?
     /// The API's own thread: requests are served even when the shared concurrency pool is busy
     /// (two cores, blocking work elsewhere), and an accepted connection is never left waiting.
     /// One per process and never released: NIO may still hand it a job after a server stopped.
@@ -119,7 +121,12 @@ public final class APIServer: @unchecked Sendable {
                 portContinuation.finish()
             }, logger: logger)
         let hub = self.hub
-        task = Task(executorPreference: APIServer.executor) {
+        // The server runs in a service group of its own, stopped by ``stop()`` with a graceful
+        // shutdown (open requests finish); detached, so the agent's own group does not stop it
+        // behind ``stop()``'s back.
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        self.group = group
+        task = Task.detached(executorPreference: APIServer.executor) {
             let beat = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: 15_000_000_000)
@@ -131,7 +138,7 @@ public final class APIServer: @unchecked Sendable {
                 // A server that could not start (address in use) ends the wait for its port.
                 portContinuation.finish()
             }
-            try await app.run()
+            try await group.run()
         }
         for await port in portStream { return port }
         if let task { try await task.value }
@@ -143,13 +150,16 @@ public final class APIServer: @unchecked Sendable {
     public func stop() async {
         hub.finishAll()
         guard let task else { return }
-        task.cancel()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try? await task.value }
-            group.addTask { try? await Task.sleep(nanoseconds: 2_000_000_000) }
-            await group.next()
-            group.cancelAll()
+        await group?.triggerGracefulShutdown()
+        await withTaskGroup(of: Void.self) { waiting in
+            waiting.addTask { _ = try? await task.value }
+            waiting.addTask { try? await Task.sleep(nanoseconds: 2_000_000_000) }
+            await waiting.next()
+            waiting.cancelAll()
         }
+        // Past the grace period (a client that stopped reading), the server is cancelled.
+        task.cancel()
+        _ = try? await task.value
     }
 
     // MARK: Routes

@@ -105,19 +105,17 @@ final class LiveWiring: @unchecked Sendable {
     }
 
     /// Starts the webhook sender and the API; logs the API's address.
-    func start() throws {
+    func start() async throws {
         if let sender { senderTask = Task.detached { await sender.run() } }
         if let server {
-            let port = try UDev.blocking { () -> Result<Int, any Error> in
-                do { return .success(try await server.start()) } catch { return .failure(error) }
-            }.get()
+            let port = try await server.start()
             Log.info("API listening on \(server.host):\(port) (GET /health, /calls, /events …)")
         }
     }
 
-    func stop() {
+    func stop() async {
         senderTask?.cancel()
-        if let server { UDev.blocking { await server.stop() } }
-        if let senderTask { UDev.blocking { await senderTask.value } }
+        if let server { await server.stop() }
+        if let senderTask { await senderTask.value }
     }
 }

@@ -15,7 +15,7 @@ import SMDRSerial
 import Glibc
 #endif
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Collect from the PBX: serial port or TCP, journaled, parsed and stored in SQLite.",
@@ -66,8 +66,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Replay a sample capture through a pty into the agent, to watch calls arrive.")
     var demo = false
 
-    func run() throws {
-        let termination = SignalWait.catchTermination()
+    func run() async throws {
         MallocTuning.keepFreedMemory()
         var sources: [SourceConfig] = []
         var configTariff: String?
@@ -140,10 +139,10 @@ struct RunCommand: ParsableCommand {
         }
         let data = URL(fileURLWithPath: dir ?? "data")
         if sources.isEmpty {
-            let ports = UDev.blocking { await UDev().ports() }
+            let ports = await UDev().ports()
             Log.notice("no PBX configured: give --device, --connect, --listen or --config. Serial ports seen: \(ports.isEmpty ? "none" : ports.map(\.node).joined(separator: ", ")) (smdr-agent ports for details)")
             Log.notice("waiting; stop with Ctrl-C")
-            termination.wait()
+            try await AgentServices.run(capture: nil, live: nil, printing: nil)
             return
         }
         let udev = UDev()
@@ -157,8 +156,7 @@ struct RunCommand: ParsableCommand {
             // Say which limit or place is at fault, not only what SQLite or the journal said.
             throw AgentError("cannot start with the data directory \(data.path): \(error)\(resources.hint(dataDirectory: data.path))")
         }
-        var spooler: Task<Void, Never>?
-        let stopSpooler = StopFlag()
+        var printing: AgentServices.Printing?
         let wiring = try AgentWiring(agent: agent, config: loaded, tariff: tariff ?? configTariff, accounts: accounts ?? configAccounts, zone: zone)
         let book = wiring.book
         var maker: TicketMaker?
@@ -189,65 +187,20 @@ struct RunCommand: ParsableCommand {
                     guard policy.shouldPrint(r, rating: rating) else { return nil }
                     return ticketMaker.request(r, rating: rating, setUpBy: setUp?.label)
                 }
-                let printSpooler = PrintSpooler(store: agent.store, cups: Cups())
-                spooler = Task.detached { await printSpooler.run { stopSpooler.isSet } }
+                printing = AgentServices.Printing(spooler: PrintSpooler(store: agent.store, cups: Cups()))
                 Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")
             }
         }
         let apiListen = api == "off" ? nil : (api ?? loaded?.api?.listen ?? "127.0.0.1:8080")
         let apiConnections = try resources.apiConnections(configured: loaded?.api?.max_connections, sources: sources.count)
         let live = try LiveWiring(agent: agent, config: loaded, apiListen: apiListen, apiConnections: apiConnections, rater: wiring.rater, book: book, tickets: maker, prepaid: wiring.prepaid)
-        try agent.start()
-        do {
-            try live.start()
-        } catch {
-            // Capture matters more than the API: keep collecting, say what is wrong.
-            Log.error("API not started: \(error) (set api.listen or --api HOST:PORT, or --api off)")
-            try? agent.store.raiseAlarm(source: nil, kind: "api", message: "API not started: \(error)")
-        }
         Log.info("data in \(data.path); \(sources.count) source(s); stop with SIGTERM or Ctrl-C")
-        termination.wait()
-        Log.info("stopping: flushing journal and store")
-        agent.stop()
-        live.stop()
-        stopSpooler.set()
-        if let spooler { UDev.blocking { await spooler.value } }
+        try await AgentServices.run(
+            capture: AgentServices.Capture(agent: agent), live: AgentServices.Live(wiring: live, store: agent.store), printing: printing)
         _ = demoPTY
         Log.info("stopped")
     }
 }
-
-/// SIGTERM and SIGINT, caught from the moment ``catchTermination()`` is called (so a stop asked
-/// while the agent is still starting is not lost), waited for with ``Catcher/wait()``.
-enum SignalWait {
-    final class Catcher {
-        let done = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        /// Blocks the calling thread until SIGTERM or SIGINT (at once if one already came).
-        func wait() {
-            done.wait()
-            withExtendedLifetime(sources) {}
-        }
-    }
-
-    static func catchTermination() -> Catcher {
-        let c = Catcher()
-        c.sources = install(c.done)
-        return c
-    }
-
-    private static func install(_ done: DispatchSemaphore) -> [any DispatchSourceSignal] {
-        let queue = DispatchQueue(label: "smdr-agent.signals")
-        return [SIGTERM, SIGINT].map { sig in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { done.signal() }
-            s.resume()
-            return s
-        }
-    }
-}
-
 
 /// A flag one thread sets and another reads.
 final class StopFlag: @unchecked Sendable {
