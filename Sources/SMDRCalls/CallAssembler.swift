@@ -39,20 +39,25 @@ public struct CallAssembler: Sendable {
         var lastSeen: Int64
     }
 
-    public init(quietSeconds: Int64 = 120, joinSeconds: Int64 = 90) {
+    /// How each format's records link, by format id (the built-in formats', and a site's custom ones).
+    public var linking: [String: CallLinking]
+
+    public init(quietSeconds: Int64 = 120, joinSeconds: Int64 = 90, linking: [String: CallLinking] = FormatHandle.builtInLinking) {
         self.quietSeconds = quietSeconds
         self.joinSeconds = joinSeconds
+        self.linking = linking
     }
 
     /// Adds a record received at `received` (epoch seconds; default: its own end time); returns
     /// the calls it completes.
     public mutating func add(_ r: CallRecord, receivedAt received: Int64? = nil) -> [AssembledCall] {
         receivedAt = received ?? CallAssembler.end(r)
-        switch r.format {
-        case "avaya-ipo": return addByCallID(r)
-        case "nortel-meridian": return addNortel(r)
-        case "mitel", "alcatel-oxe": return [single(r)]
-        default: return addByTrunkAndNumber(r)
+        // As the record's format says its records link (the formats' own declaration).
+        switch linking[r.format] ?? .trunkAndNumber {
+        case .callID: return addByCallID(r)
+        case .markers: return addNortel(r)
+        case .single: return [single(r)]
+        case .trunkAndNumber: return addByTrunkAndNumber(r)
         }
     }
 
@@ -154,7 +159,7 @@ public struct CallAssembler: Sendable {
         if case .string(let target)? = r.extra("transferred_to"), r.flags.contains(.transfer) {
             legs.append(AssembledCall.Leg(record: r, role: .transferred, party: target, partyName: nil))
         }
-        if r.format == "alcatel-oxe", case .string(let initial)? = r.extra("initial_dialled_number"), initial != r.extension_, r.direction == .incoming {
+        if case .string(let initial)? = r.extra("initial_dialled_number"), initial != r.extension_, r.direction == .incoming {
             // The number first dialled was another station: that station forwarded or passed the call.
             legs.insert(AssembledCall.Leg(record: r, role: .first, party: initial, partyName: nil), at: 0)
             legs[1].role = r.flags.contains(.forward) ? .forwarded : .transferred

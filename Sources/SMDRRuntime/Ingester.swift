@@ -260,7 +260,7 @@ final class Ingester: @unchecked Sendable {
 
     /// A jump in the PBX's call sequence (Avaya IP Office Call ID) means records lost at the PBX.
     func checkSequence(_ s: Source, _ r: CallRecord) {
-        guard r.format == "avaya-ipo", let id = r.callID.flatMap({ Int64($0) }) else { return }
+        guard s.parser.format?.numbersCallsInSequence == true, let id = r.callID.flatMap({ Int64($0) }) else { return }
         if let last = s.lastCallID {
             if id > last + 1 {
                 alarm(s, "gap", "Call ID jumped from \(last) to \(id): \(id - last - 1) call(s) missing from the PBX's output")

@@ -11,6 +11,8 @@
 public enum AlcatelOXEFormat: SMDRFormat {
     public static let id = "alcatel-oxe"
     public static let title = "Alcatel-Lucent OmniPCX Enterprise accounting ticket (ED5.2, 48 fields)"
+    /// One ticket is one call (the transfer is in the ticket: initial dialled number).
+    public static let linking = CallLinking.single
 
     /// The ED5.2 column table: (name, first column, length).
     static let fields: [(String, Int, Int)] = [

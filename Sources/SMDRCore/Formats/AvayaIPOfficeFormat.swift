@@ -29,6 +29,9 @@
 public enum AvayaIPOfficeFormat: SMDRFormat {
     public static let id = "avaya-ipo"
     public static let title = "Avaya IP Office SMDR (CSV, 17-37 fields)"
+    /// Legs share the Call ID; Continuation 1 says more follow. Call IDs rise one by one.
+    public static let linking = CallLinking.callID
+    public static let numbersCallsInSequence = true
 
     public static func claim(_ lines: [String]) -> Int {
         return FormatDetector.share(lines, base: 60) { line in

@@ -8,12 +8,17 @@ public struct FormatHandle: @unchecked Sendable {
     public let nulIsFill: Bool
     /// A site's own description (a custom format): chosen over a built-in one that reads the lines as well.
     public let preferred: Bool
+    /// See ``SMDRFormat/linking`` and ``SMDRFormat/numbersCallsInSequence``.
+    public let linking: CallLinking
+    public let numbersCallsInSequence: Bool
 
     public init(
         id: String, title: String, claim: @escaping ([String]) -> Int, makeParser: @escaping (ParseOptions) -> any RecordParser, nulIsFill: Bool = false,
-        preferred: Bool = false
+        preferred: Bool = false, linking: CallLinking = .trunkAndNumber, numbersCallsInSequence: Bool = false
     ) {
         self.preferred = preferred
+        self.linking = linking
+        self.numbersCallsInSequence = numbersCallsInSequence
         self.id = id
         self.title = title
         self.claim = claim
@@ -22,10 +27,15 @@ public struct FormatHandle: @unchecked Sendable {
     }
 
     public init(_ format: any SMDRFormat.Type) {
-        self.init(id: format.id, title: format.title, claim: format.claim, makeParser: format.makeParser, nulIsFill: format.nulIsFill)
+        self.init(
+            id: format.id, title: format.title, claim: format.claim, makeParser: format.makeParser, nulIsFill: format.nulIsFill, linking: format.linking,
+            numbersCallsInSequence: format.numbersCallsInSequence)
     }
 
     public static var builtIn: [FormatHandle] { FormatRegistry.builtIn.map(FormatHandle.init) }
+
+    /// How each built-in format links its records into calls, by format id.
+    public static let builtInLinking: [String: CallLinking] = Dictionary(uniqueKeysWithValues: FormatRegistry.builtIn.map { ($0.id, $0.linking) })
 }
 
 /// Picks the format of a stream from its first lines (`--format auto`).

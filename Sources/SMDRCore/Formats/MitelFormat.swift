@@ -30,6 +30,8 @@
 public enum MitelFormat: SMDRFormat {
     public static let id = "mitel"
     public static let title = "Mitel MiVoice Business / 3300 / SX-200 SMDR (standard, extended, reporting levels 1 and 2)"
+    /// One record is one call.
+    public static let linking = CallLinking.single
 
     struct Layout: Sendable {
         let name: String

@@ -33,6 +33,8 @@ public enum NortelMeridianFormat: SMDRFormat {
     /// The TTY output pads with NUL bytes, inside records too: they are fill, not line ends.
     public static let nulIsFill = true
     public static let title = "Nortel Meridian 1 / CS1000 CDR (TTY; N, S/X/E transfer, B abandoned, & continuation)"
+    /// A transfer prints S, X… and E records.
+    public static let linking = CallLinking.markers
 
     static let types: Set<String> = ["N", "S", "E", "X", "B", "A", "C", "Q", "L", "D", "R", "M", "I", "T"]
 

@@ -18,10 +18,29 @@ public protocol SMDRFormat {
     static var vectors: [FormatVector] { get }
     /// A NUL byte is fill inside a record, not its end (Nortel TTY output); false for most PBXs.
     static var nulIsFill: Bool { get }
+    /// How this PBX's records link into calls (a transfer's legs).
+    static var linking: CallLinking { get }
+    /// Whether the PBX numbers its calls in sequence, so a jump means records it lost.
+    static var numbersCallsInSequence: Bool { get }
 }
 
 extension SMDRFormat {
     public static var nulIsFill: Bool { false }
+    public static var linking: CallLinking { .trunkAndNumber }
+    public static var numbersCallsInSequence: Bool { false }
+}
+
+/// How a PBX's records link into calls: what the call assembler follows for a format, so no
+/// code outside the format's own file asks which PBX it is.
+public enum CallLinking: Sendable, Equatable {
+    /// Legs share a call id; a continuation marker says more legs follow (Avaya IP Office).
+    case callID
+    /// Start, middle and end records (`record_type` S, X, E) of one call (Nortel Meridian).
+    case markers
+    /// One record is one call (Mitel, OmniPCX Enterprise).
+    case single
+    /// Legs follow on the same trunk and number within a quiet period (the rest).
+    case trunkAndNumber
 }
 
 /// Reads the lines of one stream. Parsers keep per-stream state (page headers, the year, held
