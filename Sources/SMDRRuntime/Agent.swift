@@ -39,7 +39,7 @@ public final class Agent: @unchecked Sendable {
         self.options = options
         self.formats = formats
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        store = try Agent.openStore(dataDirectory.appendingPathComponent("smdr.sqlite").path)
+        store = try Agent.openStore(DataDirectory(url: dataDirectory).store.path)
         ingester = Ingester(store: store, signal: signal)
         let ids = sources.map(\.id)
         guard Set(ids).count == ids.count else { throw AgentError("two sources share an id: \(ids)") }
@@ -62,7 +62,7 @@ public final class Agent: @unchecked Sendable {
     }
 
     public static func journalDirectory(_ dataDirectory: URL, source: String) -> URL {
-        dataDirectory.appendingPathComponent("journal").appendingPathComponent(source)
+        DataDirectory(url: dataDirectory).journal(source: source)
     }
 
     /// Journal retention (default: processed segments are kept 90 days).

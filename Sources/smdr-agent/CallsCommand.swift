@@ -1,20 +1,21 @@
 import ArgumentParser
 import Foundation
+import SMDRRuntime
 import SMDRCore
 import SMDRStore
 
 struct CallsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "calls", abstract: "Print the calls stored in a data directory.")
 
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Option(help: "Only calls starting at or after this time (ISO 8601, e.g. 2026-11-04T00:00:00+01:00, or a date 2026-11-04).")
     var since: String?
     @Flag(help: "JSON lines with the call-record fields (the form of `parse`), plus the rating fields when calls were rated.")
     var json = false
 
     func run() throws {
-        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
+        let path = DataDirectory(dataDir).store.path
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path): is --data-dir the agent's?") }
         let store = try CallStore(path: path, access: .readOnly)
         var sinceEpoch: Int64?

@@ -20,8 +20,8 @@ struct JournalCommand: ParsableCommand {
 
     @Argument(help: "show, export or reprocess.")
     var action: Action
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Option(help: "Source id (default: the only one).")
     var source: String?
     @Option(help: "First stream offset (for reprocess: the start of a line).")
@@ -31,8 +31,8 @@ struct JournalCommand: ParsableCommand {
     @OptionGroup var formatOptions: FormatOptions
     @Option(help: "The agent's configuration: its custom formats (formats:) and time zone, for reprocess.")
     var config: String?
-    @Option(help: "Time zone for reprocess.")
-    var timezone: String?
+    @OptionGroup var zoneOption: TimeZoneOption
+    var timezone: String? { zoneOption.timezone }
     @Option(help: "Tariff for reprocess (default: the configuration's): calls are rated as they are stored.")
     var tariff: String?
     @Option(help: "Business codes for reprocess (default: the configuration's).")
@@ -44,7 +44,7 @@ struct JournalCommand: ParsableCommand {
             _ = try formatOptions.chosen(in: try formatOptions.catalog())
         }
         let data = URL(fileURLWithPath: dataDir)
-        let root = data.appendingPathComponent("journal")
+        let root = DataDirectory(url: data).journals
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
         guard let id = source ?? (ids.count == 1 ? ids[0] : nil) else {
             throw ValidationError(ids.isEmpty ? "no journal in \(root.path)" : "several sources (\(ids.joined(separator: ", "))): name one with --source")

@@ -21,8 +21,8 @@ struct ParseCommand: ParsableCommand {
 
     @OptionGroup var formatOptions: FormatOptions
 
-    @Option(help: "The PBX's time zone (IANA name, e.g. Europe/Paris). Default: the system zone.")
-    var timezone: String?
+    @OptionGroup var zoneOption: TimeZoneOption
+    var timezone: String? { zoneOption.timezone }
 
     @Option(help: "Year for formats that print none (Mitel, Nortel, Samsung, NEC SV). Default: from the file's date.")
     var year: Int?

@@ -24,7 +24,7 @@ struct PrepaidOptions: ParsableArguments {
         guard let tariffPath = c.tariff else { throw ValidationError("\(config): prepaid accounts need a tariff (tariff: path)") }
         let dir = URL(fileURLWithPath: dataDir ?? c.dataDirectory ?? "data")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let store = try CallStore(path: dir.appendingPathComponent("smdr.sqlite").path)
+        let store = try CallStore(path: DataDirectory(url: dir).store.path)
         return try PrepaidDesk(
             plan: plan, rater: Rater(tariff: try loadTariff(tariffPath)), store: store, limits: limits(c), timeZone: try timeZone(c.timeZone),
             book: try loadAccounts(c.accounts))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMDRRuntime
 import SMDRCore
 import SMDRStore
 
@@ -9,16 +10,16 @@ struct QuarantineCommand: ParsableCommand {
         abstract: "Show the lines that could not be read, and re-process them after a format fix."
     )
 
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Flag(help: "Parse the quarantined lines again; those that now read become calls.")
     var reprocess = false
     @OptionGroup var formatOptions: FormatOptions
-    @Option(help: "The PBX's time zone.")
-    var timezone: String?
+    @OptionGroup var zoneOption: TimeZoneOption
+    var timezone: String? { zoneOption.timezone }
 
     func run() throws {
-        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
+        let store = try CallStore(path: DataDirectory(dataDir).store.path)
         let lines = try store.quarantined()
         var out = OutputStream(fd: 1)
         guard reprocess else {

@@ -38,8 +38,8 @@ struct RateCommand: ParsableCommand {
     @Option(help: "Business codes, YAML or CSV.")
     var accounts: String?
     @OptionGroup var formatOptions: FormatOptions
-    @Option(help: "The PBX's time zone.")
-    var timezone: String?
+    @OptionGroup var zoneOption: TimeZoneOption
+    var timezone: String? { zoneOption.timezone }
     @Option(help: "Year for formats that print none.")
     var year: Int?
     @Argument(help: "Capture files; `-` for standard input.")

@@ -21,8 +21,8 @@ struct PeriodOptions: ParsableArguments {
     var from: String
     @Option(help: "Last day (YYYY-MM-DD, inclusive) or time (ISO 8601, exclusive).")
     var to: String
-    @Option(help: "Time zone of the dates.")
-    var timezone: String?
+    @OptionGroup var zoneOption: TimeZoneOption
+    var timezone: String? { zoneOption.timezone }
 
     /// The period as `[from, to)` in epoch seconds; a last day counts whole.
     func range() throws -> (from: Int64, to: Int64) {
@@ -37,8 +37,8 @@ struct RerateCommand: ParsableCommand {
         abstract: "Price stored calls again after a tariff change; every change is audited (old and new cost per call)."
     )
 
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Option(help: "Tariff YAML to rate with.")
     var tariff: String
     @Option(help: "Business codes, YAML or CSV.")
@@ -46,7 +46,7 @@ struct RerateCommand: ParsableCommand {
     @OptionGroup var period: PeriodOptions
 
     func run() throws {
-        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path)
+        let store = try CallStore(path: DataDirectory(dataDir).store.path)
         let rater = Rater(tariff: try loadTariff(tariff))
         let book = try loadAccounts(accounts)
         let (from, to) = try period.range()
@@ -82,8 +82,8 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Group by extension, account, destination, trunk or client.")
     var by: Group = .extension
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @OptionGroup var period: PeriodOptions
     @Option(help: "Decimal places of the amounts.")
     var decimals: Int = 2
@@ -91,7 +91,7 @@ struct ReportCommand: ParsableCommand {
     var csv = false
 
     func run() throws {
-        let store = try CallStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path, access: .readOnly)
+        let store = try CallStore(path: DataDirectory(dataDir).store.path, access: .readOnly)
         let (from, to) = try period.range()
         let rows = try store.report(by: by.rawValue, fromUTC: from, toUTC: to)
         func money(_ m: Int64) -> String { Exact(Int128(m)).rounded(places: decimals, .halfUp).string(places: decimals) }

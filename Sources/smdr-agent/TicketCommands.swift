@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMDRRuntime
 import SMDRPrint
 import SMDRRating
 import SMDRStore
@@ -7,8 +8,8 @@ import SMDRTickets
 
 /// Options every ticket-printing command shares.
 struct TicketOptions: ParsableArguments {
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Option(help: "CUPS queue to print on (default: the default destination).")
     var printer: String?
     @Option(help: "receipt (ESC/POS, raw), text (CUPS filters it) or listing.")
@@ -33,7 +34,7 @@ struct TicketOptions: ParsableArguments {
     var ticketLayout: TicketLayout { get throws { TicketLayout(kind: layout, columns: columns, strings: try strings()) } }
 
     func store() throws -> CallStore {
-        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
+        let path = DataDirectory(dataDir).store.path
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path): is --data-dir the agent's?") }
         return try CallStore(path: path)
     }
@@ -122,15 +123,15 @@ struct PrintQueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "print-queue", abstract: "Show the ticket print queue; retry failed tickets; print what is waiting.")
 
-    @Option(help: "Data directory of the agent.")
-    var dataDir: String = "data"
+    @OptionGroup var dataOption: DataDirectoryOption
+    var dataDir: String { dataOption.dataDir }
     @Option(help: "Queue a failed ticket again (its queue id).")
     var retry: [Int64] = []
     @Option(help: "Print what is waiting for up to this many seconds, then show the queue.")
     var run: Double?
 
     func run() async throws {
-        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("smdr.sqlite").path
+        let path = DataDirectory(dataDir).store.path
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no store at \(path)") }
         let store = try CallStore(path: path)
         for id in retry { try store.updatePrintJob(id: id, state: .queued, reason: nil) }

@@ -10,3 +10,15 @@ func timeZone(_ name: String?) throws -> TimeZone {
     }
     return z
 }
+
+/// `--timezone`, the same in every command that reads or prints PBX times.
+struct TimeZoneOption: ParsableArguments {
+    @Option(help: "The PBX's time zone (IANA name, e.g. Europe/Paris). Default: the system zone.")
+    var timezone: String?
+}
+
+/// `--data-dir`, the same in every command that reads the agent's store or journal.
+struct DataDirectoryOption: ParsableArguments {
+    @Option(help: "Data directory of the agent (store and journal).")
+    var dataDir: String = "data"
+}
