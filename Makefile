@@ -52,7 +52,9 @@ samples: release
 	  echo "== $$f" >&2; .build/release/smdr-agent parse --timezone "$${tz:-UTC}" $${year:+--year $$year} "$$f"; \
 	done
 
-# Not part of `make test`: 100,000 records, 50 hang-ups, 10 SIGKILLs; prints lost/duplicated.
+# Fault soak, not part of `make test` (run it before resolving): 100,000 records through a pty and
+# TCP with 50 hang-ups, 50 SIGKILLs, a full disk for 30 s (a tmpfs, as root), a store reader, noise
+# and 500 slow API clients; prints lost, duplicated and quarantined, and fails unless lost = duplicated = 0.
 soak: release
 	$(SWIFT) build -c release --product smdr-soak
 	.build/release/smdr-soak --agent .build/release/smdr-agent
