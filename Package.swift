@@ -102,7 +102,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // `make soak`: 100,000 records through ptys with hang-ups and SIGKILLs.
+        // `make soak`: the fault soak (ptys and TCP, hang-ups, SIGKILLs, full disk, readers, slow clients).
         .executableTarget(
             name: "smdr-soak",
             dependencies: ["SMDRSerial", "SMDRStore"],
