@@ -116,26 +116,32 @@ struct PrintingTests {
 }
 
 struct AutomaticTicketTests {
-    /// `run --print-to`: external calls print by themselves, incoming ones do not (policy
-    /// `external`), each ticket once, numbered 1, 2.
-    @Test func externalCallsPrintTheirTicketsAsTheyArrive() throws {
+    /// A private cupsd with a receipt printer (on), a PBX on loopback TCP, and `run` printing
+    /// tickets with the French tariff; `extra` adds the ticket options of the test.
+    func startTicketingAgent(_ extra: [String]) throws -> (PrivateCups, FakeReceiptPrinter, LoopbackPBX, Process) {
         let cups = try PrivateCups()
         let printer = try FakeReceiptPrinter()
         try cups.addRawQueue("receipt", port: printer.port)
         printer.switchOn()
         let pbx = try LoopbackPBX()
-        let data = cups.dir.appendingPathComponent("data").path
         let agent = Process()
         agent.executableURL = Agent.binary
         agent.currentDirectoryURL = Agent.repo
         agent.environment = cups.environment
         agent.arguments = [
-            "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris",
-            "--tariff", "Samples/tariffs/france/tariff.yaml", "--print-to", "receipt", "--ticket-policy", "external", "--company", "ACME SA",
-        ]
+            "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", cups.dir.appendingPathComponent("data").path,
+            "--timezone", "Europe/Paris", "--tariff", "Samples/tariffs/france/tariff.yaml", "--print-to", "receipt", "--company", "ACME SA",
+        ] + extra
         agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try agent.run()
         pbx.accept()
+        return (cups, printer, pbx, agent)
+    }
+
+    /// `run --print-to`: external calls print by themselves, incoming ones do not (policy
+    /// `external`), each ticket once, numbered 1, 2.
+    @Test func externalCallsPrintTheirTicketsAsTheyArrive() throws {
+        let (cups, printer, pbx, agent) = try startTicketingAgent(["--ticket-policy", "external"])
         let lines = [
             "2026/11/04 09:12:00,00:01:40,4,201,O,0612345678,00612345678,,0,1000001,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
             "2026/11/04 09:14:00,00:00:40,4,0145678900,I,201,201,,0,1000002,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
@@ -153,6 +159,7 @@ struct AutomaticTicketTests {
         usleep(1_000_000)
         kill(agent.processIdentifier, SIGTERM)
         agent.waitUntilExit()
+        withExtendedLifetime(cups) {}  // cupsd runs until the agent has stopped
         #expect(tickets() == 2, "two outgoing calls, two tickets")
         let text = String(decoding: printer.bytes.map { $0 >= 0x80 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
         #expect(text.contains("0612345678") && text.contains("0142681234") && !text.contains("0145678900"))
@@ -163,24 +170,7 @@ struct AutomaticTicketTests {
     /// it to Paul (202). Paul's ticket says who transferred it ("Transféré par 201 Marie"); Marie's,
     /// whose own call it was, has no such line.
     @Test func aTransferredCallsTicketNamesWhoTransferredIt() throws {
-        let cups = try PrivateCups()
-        let printer = try FakeReceiptPrinter()
-        try cups.addRawQueue("receipt", port: printer.port)
-        printer.switchOn()
-        let pbx = try LoopbackPBX()
-        let data = cups.dir.appendingPathComponent("data").path
-        let agent = Process()
-        agent.executableURL = Agent.binary
-        agent.currentDirectoryURL = Agent.repo
-        agent.environment = cups.environment
-        agent.arguments = [
-            "run", "--connect", "127.0.0.1:\(pbx.port)", "--format", "avaya-ipo", "--data-dir", data, "--timezone", "Europe/Paris", "--api", "off",
-            "--tariff", "Samples/tariffs/france/tariff.yaml", "--print-to", "receipt", "--ticket-policy", "all", "--company", "ACME SA",
-            "--ticket-language", "en",
-        ]
-        agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try agent.run()
-        pbx.accept()
+        let (cups, printer, pbx, agent) = try startTicketingAgent(["--ticket-policy", "all", "--ticket-language", "en", "--api", "off"])
         pbx.send([
             "2026/11/04 09:12:00,00:00:40,4,201,O,0142681234,00142681234,,0,1000041,1,E201,Marie,T9001,Line 1.1,0,0\r\n",
             "2026/11/04 09:12:00,00:05:00,2,201,O,0142681234,00142681234,,0,1000041,0,E202,Paul,T9001,Line 1.1,0,0\r\n",
@@ -200,6 +190,7 @@ struct AutomaticTicketTests {
         usleep(500_000)
         kill(agent.processIdentifier, SIGTERM)
         agent.waitUntilExit()
+        withExtendedLifetime(cups) {}  // cupsd runs until the agent has stopped
         let printed = tickets()
         #expect(printed.count == 2, "one ticket a leg")
         guard printed.count == 2 else { return }

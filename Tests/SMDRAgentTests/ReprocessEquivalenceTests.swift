@@ -6,16 +6,11 @@ import Testing
 /// One ingest path: the journal of a live run, read again by `journal reprocess` into an empty
 /// store with the same configuration, gives the same calls, ratings, events and prepaid charges.
 struct ReprocessEquivalenceTests {
-    static let capture = [
-        // A call Marie (201, reception) sets up and transfers to Paul (202): a cost recall.
-        "2026/11/04 09:12:00,00:00:40,4,201,O,0142681234,00142681234,,0,1000041,1,E201,Marie,T9001,Line 1.1,0,0\r\n",
-        "2026/11/04 09:12:00,00:05:00,2,201,O,0142681234,00142681234,,0,1000041,0,E202,Paul,T9001,Line 1.1,0,0\r\n",
-        // Paris calls a mobile; Lyon takes a call; a caller stays in the IVR (the main account).
-        "2026/11/04 10:00:00,00:02:00,3,201,O,0612345678,00612345678,,0,1000050,0,E201,Marie,T9001,Line 1.1,0,0\r\n",
-        "2026/11/04 10:06:00,00:00:45,2,0478123456,I,301,301,,0,1000053,0,E301,Lyon,T9002,Line 2.1,0,0\r\n",
-        "2026/11/04 10:05:00,00:01:30,5,0699887766,I,8000,8000,,0,1000052,0,V9500,VM Channel 1,T9001,Line 1.1,0,0\r\n",
-        // Over Paul's 10-minute limit: a duration alert.
-        "2026/11/04 11:00:00,00:12:00,2,202,O,0142681234,00142681234,,0,1000060,0,E202,Paul,T9001,Line 1.1,0,0\r\n",
+    /// The recall test's transfer (Marie sets up a call and transfers it to Paul: a cost
+    /// recall), the prepaid test's day (Paris, Lyon, a caller left in the IVR), and a call over
+    /// Paul's 10-minute limit (a duration alert).
+    static let capture = RecallEndToEndTests.capture + PrepaidEndToEndTests.capture + [
+        "2026/11/04 11:00:00,00:12:00,2,202,O,0142681234,00142681234,,0,1000060,0,E202,Paul,T9001,Line 1.1,0,0\r\n"
     ]
 
     @Test func aRebuildFromTheJournalGivesWhatTheLiveRunGave() throws {
