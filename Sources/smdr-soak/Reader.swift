@@ -18,41 +18,20 @@ final class StoreReader: Sendable {
         var failureNotes: [String] = []
     }
 
-    let agentPath: String
-    let dataDirectory: String
-    let scratch: String
-    private let state = Mutex((stop: false, running: false, tally: Tally()))
+    private let rounds: Rounds<Tally>
 
     init(agentPath: String, dataDirectory: String, scratch: String) {
-        self.agentPath = agentPath
-        self.dataDirectory = dataDirectory
-        self.scratch = scratch
-    }
-
-    func start() {
-        state.withLock { $0.running = true }
-        let t = Thread { self.loop() }
-        t.name = "store reader"
-        t.start()
-    }
-
-    /// Asks the loop to end after the command in progress, and waits for it.
-    func stop() -> Tally {
-        state.withLock { $0.stop = true }
-        while state.withLock({ $0.running }) { usleep(20_000) }
-        return state.withLock { $0.tally }
-    }
-
-    private func loop() {
         let commands: [(name: String, arguments: [String])] = [
             ("calls", ["calls", "--data-dir", dataDirectory]),
             ("report", ["report", "--data-dir", dataDirectory, "--from", "2026-11-01", "--to", "2026-11-30", "--timezone", "UTC"]),
         ]
         let errors = scratch + "/reader.stderr"
-        var turn = 0
-        while !state.withLock({ $0.stop }) {
-            let c = commands[turn % commands.count]
-            turn += 1
+        let turn = Mutex(0)
+        rounds = Rounds(name: "store reader", tally: Tally()) {
+            let c = turn.withLock { t in
+                defer { t += 1 }
+                return commands[t % commands.count]
+            }
             unlink(errors)
             var note: String?
             do {
@@ -64,16 +43,21 @@ final class StoreReader: Sendable {
             } catch {
                 note = "\(c.name): \(error)"
             }
-            state.withLock {
-                if c.name == "calls" { $0.tally.callsRuns += 1 } else { $0.tally.reportRuns += 1 }
-                if let note {
-                    $0.tally.failures += 1
-                    if $0.tally.failureNotes.count < 5 { $0.tally.failureNotes.append(note) }
-                }
-            }
             if let note { print("soak: reader failed: \(note)") }
             usleep(300_000)
+            let failure = note
+            return { tally in
+                if c.name == "calls" { tally.callsRuns += 1 } else { tally.reportRuns += 1 }
+                if let failure {
+                    tally.failures += 1
+                    if tally.failureNotes.count < 5 { tally.failureNotes.append(failure) }
+                }
+            }
         }
-        state.withLock { $0.running = false }
     }
+
+    func start() { rounds.start() }
+
+    /// Asks the loop to end after the command in progress, and waits for it.
+    func stop() -> Tally { rounds.stop() }
 }

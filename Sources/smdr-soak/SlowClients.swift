@@ -161,57 +161,41 @@ final class HealthProbe: Sendable {
         var failureNotes: [String] = []
     }
 
-    let port: Int
-    let life: AgentLife
-    private let state = Mutex((stop: false, running: false, tally: Tally()))
+    private let rounds: Rounds<Tally>
 
     init(port: Int, life: AgentLife) {
-        self.port = port
-        self.life = life
-    }
-
-    func start() {
-        state.withLock { $0.running = true }
-        let t = Thread { self.loop() }
-        t.name = "health probe"
-        t.start()
-    }
-
-    func stop() -> Tally {
-        state.withLock { $0.stop = true }
-        while state.withLock({ $0.running }) { usleep(20_000) }
-        return state.withLock { $0.tally }
-    }
-
-    private func loop() {
-        while !state.withLock({ $0.stop }) {
+        rounds = Rounds(name: "health probe", tally: Tally()) {
             let began = monotonicNow()
-            if let life = life.epoch {
-                let answer = httpGet(port: port, path: "/health", timeout: 5)
-                let took = monotonicNow() - began
-                state.withLock {
-                    if self.life.epoch != life {
-                        $0.tally.notCounted += 1
-                    } else if case .success(let a) = answer, a.status == 200 {
-                        $0.tally.ok += 1
-                        $0.tally.slowest = max($0.tally.slowest, took)
-                    } else {
-                        $0.tally.failed += 1
-                        let why: String
-                        switch answer {
-                        case .success(let a): why = "HTTP \(a.status)"
-                        case .failure(let e): why = e.description
-                        }
-                        if $0.tally.failureNotes.count < 5 { $0.tally.failureNotes.append(String(format: "%@ after %.2f s", why, took)) }
-                    }
-                }
-            } else {
-                state.withLock { $0.tally.notCounted += 1 }
+            guard let epoch = life.epoch else {
+                sleepSeconds(1 - (monotonicNow() - began))
+                return { $0.notCounted += 1 }
             }
+            let answer = httpGet(port: port, path: "/health", timeout: 5)
+            let took = monotonicNow() - began
+            let restarted = life.epoch != epoch
             sleepSeconds(1 - (monotonicNow() - began))
+            return { tally in
+                if restarted {
+                    tally.notCounted += 1
+                } else if case .success(let a) = answer, a.status == 200 {
+                    tally.ok += 1
+                    tally.slowest = max(tally.slowest, took)
+                } else {
+                    tally.failed += 1
+                    let why: String
+                    switch answer {
+                    case .success(let a): why = "HTTP \(a.status)"
+                    case .failure(let e): why = e.description
+                    }
+                    if tally.failureNotes.count < 5 { tally.failureNotes.append(String(format: "%@ after %.2f s", why, took)) }
+                }
+            }
         }
-        state.withLock { $0.running = false }
     }
+
+    func start() { rounds.start() }
+
+    func stop() -> Tally { rounds.stop() }
 }
 
 struct HTTPFailure: Error, CustomStringConvertible {
