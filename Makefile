@@ -1,9 +1,9 @@
 # smdr-agent: every set-up step a fresh Debian machine needs is here.
 SWIFT ?= swift
-DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config libcups2-dev cups cups-client cups-filters
+DEBIAN_PACKAGES := tzdata libudev-dev libsqlite3-dev pkg-config libcups2-dev cups cups-client cups-filters dpkg-dev binutils systemd adduser lintian
 DATA_DIR ?= ./data
 
-.PHONY: all deps build release test bench run demo samples soak formats clean
+.PHONY: all deps build release test bench run demo samples soak formats clean package package-test
 
 all: build
 
@@ -28,6 +28,17 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) package-test
+
+# The Debian package (dist/smdr-agent_VERSION_ARCH.deb and its -dbgsym): the release binary with
+# the Swift runtime linked in statically, stripped; the unit, udev rules and configuration.
+VERSION ?= 0.1.0
+package: deps
+	VERSION=$(VERSION) SWIFT=$(SWIFT) Hardware/debian/build-package.sh
+
+# Installs the package on this machine (root only, as CI runs), checks it, removes and purges it.
+package-test:
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) package && Tests/package/run.sh; else echo "package test: skipped (needs root for dpkg -i)"; fi
 
 # Release-build throughput table (targets in the README).
 bench: deps

@@ -69,6 +69,16 @@ public final class Journal {
         return dir.appendingPathComponent(String(repeating: "0", count: max(0, 20 - name.count)) + name + ".seg")
     }
 
+    /// When the last byte of a journal was received (ns since the epoch), without opening it for
+    /// writing: for `doctor`, while the agent runs.
+    public static func lastReceived(in dir: URL) throws -> Int64? {
+        guard let last = try segments(in: dir).last else { return nil }
+        let cursor = JournalCursor(directory: dir, from: last)
+        var time: Int64?
+        while let e = try cursor.next() { time = e.receivedAt }
+        return time
+    }
+
     /// Segment bases, oldest first.
     public static func segments(in dir: URL) throws -> [Int64] {
         guard FileManager.default.fileExists(atPath: dir.path) else { return [] }

@@ -506,6 +506,11 @@ public final class CallStore: @unchecked Sendable {
         }
     }
 
+    /// When the last record of `source` was received (ns since the epoch), if any: for `doctor`.
+    public func lastStored(source: String) throws -> Int64? {
+        try db.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(received_at) FROM calls WHERE source = ?", arguments: [source]) }
+    }
+
     public func resolveQuarantine(ids: [Int64]) throws {
         try db.write { db in
             for id in ids { try db.execute(sql: "UPDATE quarantine SET resolved = 1 WHERE id = ?", arguments: [id]) }
