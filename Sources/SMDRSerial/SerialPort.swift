@@ -118,6 +118,9 @@ public final class SerialPort {
         return tcgetattr(fd, &t) == 0 ? t : nil
     }
 
+    /// Drops what the driver received before now (bytes decoded under other settings).
+    public func discardInput() { _ = tcflush(fd, TCIFLUSH) }
+
     /// Bytes received and not yet read (`FIONREAD`): what a full journal puts at risk.
     public var waitingBytes: Int? {
         var n: Int32 = 0
