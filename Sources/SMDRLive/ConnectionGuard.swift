@@ -15,7 +15,10 @@ public struct ConnectionLimits: Sendable {
     /// stopped reading with its socket buffer full would otherwise hold the stream for ever).
     public var writeStallSeconds: Double
 
-    public init(maxConnections: Int = 1000, requestSeconds: Double = 30, writeStallSeconds: Double = 30) {
+    /// `api.max_connections` when the configuration sets none.
+    public static let defaultMaxConnections = 1000
+
+    public init(maxConnections: Int = ConnectionLimits.defaultMaxConnections, requestSeconds: Double = 30, writeStallSeconds: Double = 30) {
         self.maxConnections = maxConnections
         self.requestSeconds = requestSeconds
         self.writeStallSeconds = writeStallSeconds

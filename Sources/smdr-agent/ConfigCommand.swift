@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMDRCore
+import SMDRLive
 import SMDRRuntime
 
 /// `smdr-agent config check FILE`: what an installer runs after editing the configuration, before
@@ -55,7 +56,7 @@ struct ConfigCommand: ParsableCommand {
                 out.write("source \(s.id): \(s.summary), format \(s.format ?? "auto")\(s.quietAfterSeconds.map { ", quiet alarm after \(Int($0)) s" } ?? "")\n")
             }
             for f in c.formatFiles { out.write("custom format file: \(f)\n") }
-            out.write("API: \(c.api?.listen ?? "127.0.0.1:8080 (default)"), \(c.api?.tokens?.count ?? 0) token(s), at most \(c.api?.max_connections ?? 1000) connections\n")
+            out.write("API: \(c.api?.listen ?? "127.0.0.1:8080 (default)"), \(c.api?.tokens?.count ?? 0) token(s), at most \(c.api?.max_connections ?? ConnectionLimits.defaultMaxConnections) connections\n")
             if let t = c.tariff { out.write("tariff: \(resolved(t))\n") }
             if let a = c.accounts { out.write("business codes: \(resolved(a))\n") }
             if let t = c.tickets { out.write("tickets: printer \(t.printer), policy \(t.default ?? "external")\n") }

@@ -39,9 +39,17 @@ struct JournalCommand: ParsableCommand {
     var accounts: String?
 
     func run() throws {
-        if action == .reprocess, formatOptions.format != nil, config == nil {
-            // An id typed wrong is refused before anything is read.
-            _ = try formatOptions.chosen(in: try formatOptions.catalog())
+        // For reprocess: the configuration and the formats, resolved before anything is read (an
+        // id typed wrong is refused at once).
+        var loaded: AgentConfig?
+        var catalog = FormatCatalog.builtIn
+        var named: FormatHandle?
+        if action == .reprocess {
+            if let config {
+                do { loaded = try AgentConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+            }
+            catalog = try formatOptions.catalog(extraFiles: loaded?.formatFiles ?? [])
+            named = try formatOptions.chosen(in: catalog)
         }
         let data = URL(fileURLWithPath: dataDir)
         let root = DataDirectory(url: data).journals
@@ -67,12 +75,6 @@ struct JournalCommand: ParsableCommand {
                 }
             }
         case .reprocess:
-            var loaded: AgentConfig?
-            if let config {
-                do { loaded = try AgentConfig.load(path: config) } catch { throw ValidationError("\(error)") }
-            }
-            let catalog = try formatOptions.catalog(extraFiles: loaded?.formatFiles ?? [])
-            let named = try formatOptions.chosen(in: catalog)
             let configured = loaded?.sources.first { $0.id == id }
             // The one ingest path: the agent's, with no port opened (the kind is never used).
             let source = SourceConfig(

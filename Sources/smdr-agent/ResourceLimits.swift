@@ -1,4 +1,5 @@
 import Foundation
+import SMDRLive
 import SMDRRuntime
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ struct ResourceLimits {
     /// How many API connections the agent holds at once: `api.max_connections` (1,000 when not
     /// set), lowered so that the descriptors capture needs are always there.
     func apiConnections(configured: Int?, sources: Int) throws -> Int {
-        let wanted = configured ?? 1000
+        let wanted = configured ?? ConnectionLimits.defaultMaxConnections
         guard wanted >= 1 else { throw AgentError("api.max_connections must be at least 1, got \(wanted)") }
         guard let open = openFiles else { return wanted }
         let room = Int(clamping: open) - ResourceLimits.reservedDescriptors(sources: sources)
