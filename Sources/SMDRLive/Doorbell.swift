@@ -2,10 +2,14 @@ import Foundation
 
 /// Wakes one async waiter from any thread (the ingester rings it after committing events); rings
 /// while nobody waits are kept as one (a spurious wake-up is harmless: waiters re-check).
+///
+/// A wait's time-out ends only that wait: it never leaves a ring behind for the next one (a
+/// time-out that rang would make every following wait return at once, a busy loop).
 public final class Doorbell: @unchecked Sendable {
     private let lock = NSLock()
     private var rung = false
-    private var waiter: CheckedContinuation<Void, Never>?
+    private var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+    private var lastID: UInt64 = 0
 
     public init() {}
 
@@ -14,36 +18,50 @@ public final class Doorbell: @unchecked Sendable {
         if let w = waiter {
             waiter = nil
             lock.unlock()
-            w.resume()
+            w.continuation.resume()
             return
         }
         rung = true
         lock.unlock()
     }
 
-    /// Returns when rung, or after `seconds`.
+    /// Returns when rung, after `seconds`, or when the task is cancelled.
     public func wait(seconds: Double) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    self.lock.lock()
-                    if self.rung {
-                        self.rung = false
-                        self.lock.unlock()
-                        c.resume()
-                    } else {
-                        self.waiter = c
-                        self.lock.unlock()
-                    }
+        let id: UInt64 = lock.withLock {
+            lastID &+= 1
+            return lastID
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            self?.end(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if rung || Task.isCancelled {
+                    rung = false
+                    lock.unlock()
+                    c.resume()
+                } else {
+                    waiter = (id, c)
+                    lock.unlock()
                 }
             }
-            group.addTask {
-                // Timed out or cancelled: ring, so the waiting child resumes and the group can end.
-                try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-                self.ring()
-            }
-            await group.next()
-            group.cancelAll()
+        } onCancel: {
+            end(id)
         }
+        timer.cancel()
+    }
+
+    /// Ends wait `id` if it is still waiting (its time-out, or its task cancelled).
+    private func end(_ id: UInt64) {
+        lock.lock()
+        guard let w = waiter, w.id == id else {
+            lock.unlock()
+            return
+        }
+        waiter = nil
+        lock.unlock()
+        w.continuation.resume()
     }
 }

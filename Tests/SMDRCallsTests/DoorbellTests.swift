@@ -1,0 +1,35 @@
+import Foundation
+import SMDRLive
+import Testing
+
+/// The doorbell wakes the webhook sender; a waiter that busy-loops costs a core and slows capture.
+struct DoorbellTests {
+    static func seconds(_ body: () async -> Void) async -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        await body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// A ring wakes the waiter at once; a wait nobody rings lasts its time-out, also right after a
+    /// rung one and after another that timed out (a time-out must not leave a ring behind).
+    @Test func timeOutsLeaveNoRingBehind() async {
+        let bell = Doorbell()
+        bell.ring()
+        #expect(await Self.seconds { await bell.wait(seconds: 5) } < 1)
+        #expect(await Self.seconds { await bell.wait(seconds: 0.05) } >= 0.04)
+        var quickReturns = 0
+        for _ in 0..<5 where await Self.seconds({ await bell.wait(seconds: 0.05) }) < 0.04 { quickReturns += 1 }
+        #expect(quickReturns == 0)
+    }
+
+    /// A ring from another thread ends a long wait; a cancelled task's wait ends too.
+    @Test func ringAndCancel() async {
+        let bell = Doorbell()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { bell.ring() }
+        #expect(await Self.seconds { await bell.wait(seconds: 30) } < 5)
+        let waiting = Task { await Self.seconds { await bell.wait(seconds: 30) } }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        waiting.cancel()
+        #expect(await waiting.value < 5)
+    }
+}
