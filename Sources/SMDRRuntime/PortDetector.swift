@@ -14,8 +14,8 @@ public struct PortDetector: Sendable {
     ].compactMap { try? SerialSettings($0) }
 
     public enum Verdict: Sendable {
-        /// Text in lines at `settings`; `format` when a known format reads the lines.
-        case found(settings: SerialSettings, format: String?, lines: [String])
+        /// Text in lines at `settings` (nil on a socket); `format` when a known format reads the lines.
+        case found(settings: SerialSettings?, format: String?, lines: [String])
         /// Bytes came at every setting, none of them text: a speed or framing not tried, or noise.
         case garbage(bytes: Int)
         /// Nothing came at all: the PBX printed nothing (no call ended), or the cable is wrong.
@@ -50,17 +50,55 @@ public struct PortDetector: Sendable {
                 if case .data(let n) = buffer.withUnsafeMutableBytes({ port.read(into: $0) }) { received += buffer[0..<n] }
             }
             port.close()
-            // The port may have opened in the middle of a line: scored from the first line end.
-            let start = received.firstIndex { $0 == 0x0A || $0 == 0x0D }.map { $0 + 1 } ?? 0
-            let quality = LineQuality(Array(received[start...]))
+            let whole = PortDetector.wholeLines(received)
+            let quality = LineQuality(whole)
             report(settings, quality)
             total += received.count
             if quality.isText {
-                let whole = String(decoding: received[start...], as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
-                let format = FormatDetector.detect(Array(whole.prefix(FormatDetector.sampleSize)), among: formats)
-                return .found(settings: settings, format: format?.id, lines: whole)
+                let lines = PortDetector.lines(whole)
+                return .found(settings: settings, format: format(of: lines), lines: lines)
             }
         }
         return total == 0 ? .silent : .garbage(bytes: total)
+    }
+
+    /// A PBX's TCP output (a PBX that prints on a socket, or a serial server): connects, sends the
+    /// login lines (Panasonic: `SMDR`, then the password), listens, and names the format of what
+    /// came. `settings` in the verdict is nil: a socket has no speed.
+    public func detect(host: String, port: Int, login: [String], report: (LineQuality) -> Void = { _ in }) throws -> (verdict: Verdict, bytes: Int) {
+        let fd = try Socket.connect(host: host, port: port, timeout: 5)
+        defer { close(fd) }
+        for line in login { Socket.send(fd, Array((line + "\r\n").utf8)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let until = Date().addingTimeInterval(listenSeconds)
+        reading: while Date() < until {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 50) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { received += buffer[0..<n] } else if n == 0 || (errno != EAGAIN && errno != EINTR) { break reading }
+        }
+        let whole = PortDetector.wholeLines(received)
+        let quality = LineQuality(whole)
+        report(quality)
+        if received.isEmpty { return (.silent, 0) }
+        guard quality.isText else { return (.garbage(bytes: received.count), received.count) }
+        let lines = PortDetector.lines(whole)
+        return (.found(settings: nil, format: format(of: lines), lines: lines), received.count)
+    }
+
+    /// The format of lines read some other way (a capture given instead of listening).
+    public func format(of lines: [String]) -> String? {
+        FormatDetector.detect(Array(lines.prefix(FormatDetector.sampleSize)), among: formats)?.id
+    }
+
+    /// The bytes from the first line end on: listening may have started in the middle of a line.
+    static func wholeLines(_ received: [UInt8]) -> [UInt8] {
+        let start = received.firstIndex { $0 == 0x0A || $0 == 0x0D }.map { $0 + 1 } ?? 0
+        return Array(received[start...])
+    }
+
+    static func lines(_ bytes: [UInt8]) -> [String] {
+        String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
     }
 }

@@ -39,7 +39,8 @@ struct DetectCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         switch verdict {
-        case .found(let settings, let format, let lines):
+        case .found(let found, let format, let lines):
+            let settings = found.map { "\($0)" } ?? "?"
             out.write("found: \(settings), format \(format ?? "not recognised (describe it in a custom format file)")\n")
             for l in lines.prefix(3) { out.write("  | \(TerminalText.safe(l))\n") }
             out.write("for the configuration (sources:):\n  - id: pbx\n    device: \(port)\n    serial: \(settings)\n    format: \(format ?? "auto")\n")

@@ -153,7 +153,7 @@ struct PortDetectionTests {
                 Issue.record("\(capture) at \(settings): \(verdict); tried \(tries)")
                 continue
             }
-            #expect(found.description.hasPrefix(settings), "\(capture) printed at \(settings), found \(found)")
+            #expect(found?.description.hasPrefix(settings) == true, "\(capture) printed at \(settings), found \(found)")
             #expect(id == format, "\(capture) at \(settings): format \(id ?? "none")")
         }
     }

@@ -41,6 +41,14 @@ if ldd /usr/bin/smdr-agent | grep -E 'libswift|libFoundation|/opt/swift'; then f
 ok "smdr-agent --help runs with no Swift toolchain ($(du -h /usr/bin/smdr-agent | cut -f1) stripped)"
 env -i PATH=/usr/bin:/bin /usr/bin/smdr-agent config check /etc/smdr-agent/smdr-agent.yaml >/dev/null || fail "the shipped configuration does not check"
 ok "the shipped configuration checks"
+setup_dir=$(mktemp -d)
+cp /etc/smdr-agent/smdr-agent.yaml "$setup_dir/smdr-agent.yaml"
+env -i PATH=/usr/bin:/bin /usr/bin/smdr-agent setup --yes --no-start --no-udev --config "$setup_dir/smdr-agent.yaml" --port /dev/ptmx \
+    --replay "$PWD/Samples/avaya-ipoffice/kb-examples.smdr" --timezone Europe/Paris > "$setup_dir/out" 2>&1 || { cat "$setup_dir/out"; fail "smdr-agent setup on the shipped configuration"; }
+grep -q "format: avaya-ipo" "$setup_dir/smdr-agent.yaml" && grep -q "data_dir: /var/lib/smdr-agent" "$setup_dir/smdr-agent.yaml" || fail "setup did not write the source"
+env -i PATH=/usr/bin:/bin /usr/bin/smdr-agent config check "$setup_dir/smdr-agent.yaml" >/dev/null || fail "the configuration setup wrote does not check"
+rm -rf "$setup_dir"
+ok "smdr-agent setup writes a source into the shipped configuration, and it checks"
 
 # An upgrade (the same package again) keeps a changed configuration.
 echo "# site change" >> /etc/smdr-agent/smdr-agent.yaml
