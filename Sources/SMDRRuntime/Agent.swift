@@ -30,7 +30,7 @@ public final class Agent: @unchecked Sendable {
 
     public init(
         sources: [SourceConfig], dataDirectory: URL, options: ParseOptions, formats: [FormatHandle] = FormatHandle.builtIn,
-        deviceEvents: (any DeviceEventSource)? = nil, directory: (any DeviceDirectory)? = nil
+        deviceEvents: (any DeviceEventSource)? = nil, directory: (any DeviceDirectory)? = nil, clock: IngestClock = .system
     ) throws {
         self.deviceEvents = deviceEvents
         self.directory = directory
@@ -40,7 +40,7 @@ public final class Agent: @unchecked Sendable {
         self.formats = formats
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         store = try Agent.openStore(DataDirectory(url: dataDirectory).store.path)
-        ingester = Ingester(store: store, signal: signal)
+        ingester = Ingester(store: store, signal: signal, clock: clock)
         let ids = sources.map(\.id)
         guard Set(ids).count == ids.count else { throw AgentError("two sources share an id: \(ids)") }
     }
@@ -94,6 +94,9 @@ public final class Agent: @unchecked Sendable {
 
     /// Hook for tests and benchmarks: called after each commit with the rows added.
     public func onCommit(_ f: @escaping @Sendable (String, Int) -> Void) { ingester.onCommit = f }
+
+    /// Makes the ingester look again now (after a test moved its clock).
+    public func wake() { signal.notify() }
 
     /// `journal reprocess`: reads every source's journal to its end through the same path as
     /// capture (parse, rate once, assemble, store, charge), from the store's checkpoint, then

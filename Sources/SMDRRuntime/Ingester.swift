@@ -18,14 +18,15 @@ final class Ingester: @unchecked Sendable {
         /// Call assembly, recalls, limits and alerts (nil: the live side is off).
         var desk: CallDesk?
         var link: SourceState.Link?
-        var lastActivity = monotonic()
+        var lastActivity: Double
         var idleFlushed = true
         var quietAlarm = false
         var lastCallID: Int64?
         var unrecognisedReported = false
         var journal: Journal?
 
-        init(config: SourceConfig, cursor: JournalCursor, state: SourceState, parser: StreamParser, checkpoint: CallStore.Checkpoint) {
+        init(config: SourceConfig, cursor: JournalCursor, state: SourceState, parser: StreamParser, checkpoint: CallStore.Checkpoint, now: Double) {
+            lastActivity = now
             self.config = config
             self.cursor = cursor
             self.state = state
@@ -57,14 +58,15 @@ final class Ingester: @unchecked Sendable {
     var live: LiveSettings?
     /// Prepaid accounts: stored calls are charged after each commit (nil: off).
     var prepaid: PrepaidDesk?
-    var lastSecond = monotonic()
+    let clock: IngestClock
+    var lastSecond: Double
     /// Called after each commit with the number of new rows (for tests and metrics).
     var onCommit: (@Sendable (String, Int) -> Void)?
     /// How long a source must be silent before held lines are decided on.
     var idleFlushSeconds = 1.0
     /// Journal retention: processed segments older than this, or beyond this size, are deleted.
     var retention = Retention()
-    var lastPrune = monotonic()
+    var lastPrune: Double
 
     public struct Retention: Sendable {
         public var maxAgeSeconds: Double? = 90 * 86_400
@@ -73,9 +75,12 @@ final class Ingester: @unchecked Sendable {
         public init() {}
     }
 
-    init(store: CallStore, signal: IngestSignal) {
+    init(store: CallStore, signal: IngestSignal, clock: IngestClock = .system) {
         self.store = store
         self.signal = signal
+        self.clock = clock
+        lastSecond = clock.monotonic()
+        lastPrune = clock.monotonic()
     }
 
     func add(_ config: SourceConfig, journal: Journal?, journalDirectory: URL, state: SourceState, formats: [FormatHandle], options: ParseOptions) throws {
@@ -85,7 +90,7 @@ final class Ingester: @unchecked Sendable {
         let parser = StreamParser(
             format: handle, candidates: formats, options: options, resumingAt: Framer.ResumePoint(offset: saved.offset, line: saved.line),
             detecting: config.format == nil || config.format == "auto", rejectWhileSearching: true)
-        let source = Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved)
+        let source = Source(config: config, cursor: JournalCursor(directory: journalDirectory, from: saved.offset), state: state, parser: parser, checkpoint: saved, now: clock.monotonic())
         source.journal = journal
         source.desk = live?.desk(source: config.id, format: handle?.id ?? config.format)
         sources.append(source)
@@ -174,14 +179,14 @@ final class Ingester: @unchecked Sendable {
         }
         if bytes > 0 {
             s.state.ingested(count: bytes)
-            s.lastActivity = monotonic()
+            s.lastActivity = clock.monotonic()
             s.idleFlushed = false
             if s.quietAlarm {
                 s.quietAlarm = false
                 try? store.clearAlarms(source: s.config.id, kind: "quiet")
                 Log.notice("data again after a quiet period", source: s.config.id)
             }
-        } else if !s.idleFlushed && monotonic() - s.lastActivity >= idleFlushSeconds {
+        } else if !s.idleFlushed && clock.monotonic() - s.lastActivity >= idleFlushSeconds {
             s.idleFlushed = true
             s.parser.flushIdle(into: &events)
             receivedAt = nowNanos()
@@ -279,7 +284,7 @@ final class Ingester: @unchecked Sendable {
     /// Calls closed by their quiet period; a `source` event when a link goes up or down.
     func watchLive() {
         guard let live else { return }
-        let now = Int64(Date().timeIntervalSince1970)
+        let now = clock.wall()
         var any = false
         for s in sources {
             // Checked every pass: the pending requests are read only when a call may close.
@@ -315,15 +320,15 @@ final class Ingester: @unchecked Sendable {
         // Every pass (at most 0.25 s apart): the WAL checkpoint, so the log stays short.
         store.checkpoint()
         // Once a second: prepaid calls left uncharged, holds expired.
-        if monotonic() - lastSecond >= 1 {
-            lastSecond = monotonic()
+        if clock.monotonic() - lastSecond >= 1 {
+            lastSecond = clock.monotonic()
             if let prepaid {
                 chargePrepaid()
                 do { try prepaid.expireDue() } catch { Log.error("prepaid: cannot release expired reservations: \(error)") }
             }
         }
-        if monotonic() - lastPrune > retention.every {
-            lastPrune = monotonic()
+        if clock.monotonic() - lastPrune > retention.every {
+            lastPrune = clock.monotonic()
             if live != nil { try? store.pruneEvents(olderThanDays: 30) }
             for s in sources {
                 // Never what has not been processed: only segments wholly before the checkpoint.

@@ -32,10 +32,12 @@ final class JournalWriter: @unchecked Sendable {
             do {
                 try journal.append(bytes, receivedAt: now)
                 failures.recovered("journal writes again", source: source)
+                state.journalHeld(false)
                 state.received(count: bytes.count)
                 signal.notify()
                 return
             } catch {
+                state.journalHeld(true)
                 failures.failed("cannot journal \(bytes.count) received bytes: \(error); holding the line", source: source)
                 state.alarm("journal", "cannot write the journal: \(error)")
                 if !stopper.sleep(1) {
@@ -62,6 +64,7 @@ extension JournalWriter {
                     return 0
                 }, now: nowNanos)
                 failures.recovered("journal writes again", source: source)
+                state.journalHeld(false)
                 if n > 0 {
                     state.received(count: n)
                     signal.notify()
@@ -69,6 +72,7 @@ extension JournalWriter {
                 if let e = journal.flushError { failures.failed("journal flush failed: \(String(cString: strerror(e)))", source: source) }
                 return result
             } catch {
+                state.journalHeld(true)
                 let pending = waiting().map { "; \($0) bytes wait in the port's buffer, at risk if it fills" } ?? ""
                 failures.failed("cannot journal: \(error); not reading the port until it can\(pending)", source: source)
                 state.alarm("journal", "cannot write the journal: \(error)\(pending)")
@@ -137,6 +141,21 @@ public final class SourceState: @unchecked Sendable {
     func alarm(_ kind: String, _ message: String) {
         lock.lock()
         _alarms.append((kind, message))
+        lock.unlock()
+    }
+
+    private var _journalHeld = false
+
+    /// The journal cannot write (disk full): the source holds the line until it can.
+    public var journalHeld: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return _journalHeld
+    }
+
+    func journalHeld(_ held: Bool) {
+        lock.lock()
+        _journalHeld = held
         lock.unlock()
     }
 

@@ -124,7 +124,7 @@ struct ConfigCommandTests {
         let until = Date().addingTimeInterval(15)
         var stored = 0
         while stored < 2, Date() < until {
-            usleep(200_000)
+            usleep(50_000)
             stored = (try? CallStore(path: store, access: .readOnly).callCount()) ?? 0
         }
         p.terminate()

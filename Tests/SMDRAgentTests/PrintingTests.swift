@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCore
+import SMDRStore
 import SMDRTickets
 import Testing
 
@@ -78,14 +79,17 @@ struct PrintingTests {
         p.environment = cups.environment
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
-        usleep(1_500_000)
+        let store = try CallStore(path: data + "/smdr.sqlite", access: .readOnly)
+        let until = Date().addingTimeInterval(15)
+        while Date() < until, (try? store.printJobs().contains { $0.state == .submitted }) != true { usleep(20_000) }
+        #expect(try store.printJobs().contains { $0.state == .submitted }, "ticket 1 handed to CUPS before the kill")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         printer.switchOn()
         _ = try cups.agent(["print-queue", "--data-dir", data, "--run", "30"])
         let expected = try (1...5).flatMap { try expectedTicket(data, row: $0, number: $0) }
         #expect(printer.waitFor(count: expected.count, timeout: 15))
-        usleep(500_000)
+        #expect(cups.waitIdle(), "every job sent")
         #expect(printer.bytes == expected, "each ticket once, in order (got \(printer.bytes.count) bytes, expected \(expected.count))")
     }
 
@@ -154,11 +158,13 @@ struct AutomaticTicketTests {
             guard b.count >= start.count else { return 0 }
             return (0...(b.count - start.count)).filter { Array(b[$0..<($0 + start.count)]) == start }.count
         }
+        // Every call stored and every ticket decided; the agent stopped; cupsd done: nothing more can print.
+        #expect(waitForStore(cups.dir.appendingPathComponent("data").path) { (try? $0.callCount()) == lines.count })
         let until = Date().addingTimeInterval(20)
-        while tickets() < 2 && Date() < until { usleep(100_000) }
-        usleep(1_000_000)
+        while tickets() < 2 && Date() < until { usleep(50_000) }
         kill(agent.processIdentifier, SIGTERM)
         agent.waitUntilExit()
+        #expect(cups.waitIdle())
         withExtendedLifetime(cups) {}  // cupsd runs until the agent has stopped
         #expect(tickets() == 2, "two outgoing calls, two tickets")
         let text = String(decoding: printer.bytes.map { $0 >= 0x80 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
@@ -185,11 +191,12 @@ struct AutomaticTicketTests {
                 return String(decoding: b[starts[k]..<end].map { $0 >= 0x80 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
             }
         }
+        #expect(waitForStore(cups.dir.appendingPathComponent("data").path) { (try? $0.callCount()) == 2 })
         let until = Date().addingTimeInterval(20)
-        while tickets().count < 2 && Date() < until { usleep(100_000) }
-        usleep(500_000)
+        while tickets().count < 2 && Date() < until { usleep(50_000) }
         kill(agent.processIdentifier, SIGTERM)
         agent.waitUntilExit()
+        #expect(cups.waitIdle())
         withExtendedLifetime(cups) {}  // cupsd runs until the agent has stopped
         let printed = tickets()
         #expect(printed.count == 2, "one ticket a leg")

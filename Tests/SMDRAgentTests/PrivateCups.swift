@@ -90,6 +90,17 @@ final class PrivateCups {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Waits until cupsd holds no job (each sent to its printer, or failed): what the printers
+    /// received by then is final.
+    func waitIdle(timeout: Double = 20) -> Bool {
+        let until = Date().addingTimeInterval(timeout)
+        while Date() < until {
+            if let jobs = try? tool("/usr/bin/lpstat", ["-o"]), jobs.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
     /// A raw queue sending to an AppSocket (JetDirect) printer, as an 80 mm LAN receipt printer.
     func addRawQueue(_ name: String, port: Int) throws {
         try tool("/usr/sbin/lpadmin", ["-p", name, "-E", "-v", "socket://127.0.0.1:\(port)"])

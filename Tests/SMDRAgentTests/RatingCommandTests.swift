@@ -1,4 +1,5 @@
 import Foundation
+import SMDRStore
 import Testing
 
 #if canImport(Glibc)
@@ -126,9 +127,20 @@ func collectRatedCalls(_ lines: [String], dataDir data: String) throws {
     try agent.run()
     pbx.accept()
     pbx.send(lines)
-    usleep(1_000_000)
+    _ = waitForStore(data) { (try? $0.callCount()) == lines.count }
     kill(agent.processIdentifier, SIGTERM)
     agent.waitUntilExit()
+}
+
+/// Waits (up to `timeout` s) until the store a running agent writes in `dataDir` satisfies `done`,
+/// read through a read-only connection as another program would.
+func waitForStore(_ dataDir: String, timeout: Double = 15, _ done: (CallStore) -> Bool) -> Bool {
+    let until = Date().addingTimeInterval(timeout)
+    while Date() < until {
+        if let store = try? CallStore(path: dataDir + "/smdr.sqlite", access: .readOnly), done(store) { return true }
+        usleep(20_000)
+    }
+    return false
 }
 
 /// A PBX on a loopback port that the agent connects to (`run --connect`).

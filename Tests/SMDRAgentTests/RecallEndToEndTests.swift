@@ -69,7 +69,10 @@ struct RecallEndToEndTests {
         // The webhook: down for two attempts, then delivered once, signed, with one idempotency key.
         let until = Date().addingTimeInterval(15)
         while receiver.hits.filter({ $0.status == 200 }).isEmpty && Date() < until { usleep(50_000) }
-        usleep(1_500_000)
+        // Once the agent counts the delivery, it sends no more for this event: the hits are final.
+        while !httpRequest(port: agent.port, "GET", "/metrics").body.contains("smdr_webhook_posts_total{outcome=\"delivered\"} 1"), Date() < until {
+            usleep(20_000)
+        }
         let hits = receiver.hits
         #expect(hits.map(\.status) == [503, 503, 200], "\(hits.map(\.status))")
         #expect(Set(hits.map { $0.headers["idempotency-key"] ?? "" }).count == 1)

@@ -45,7 +45,6 @@ struct ReprocessEquivalenceTests {
         let reader = try CallStore(path: storePath, access: .readOnly)
         let until = Date().addingTimeInterval(20)
         while try reader.callCount() < Self.capture.count, Date() < until { usleep(50_000) }
-        usleep(300_000)
         agent.stop()
         #expect(agent.process.terminationStatus == 0)
         let configPath = dir.appendingPathComponent("agent.yaml").path

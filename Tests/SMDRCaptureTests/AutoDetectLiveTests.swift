@@ -44,12 +44,15 @@ struct AutoDetectLiveTests {
         #expect(agent.waitFor("port open", times: 1))
         for line in garbageLines(20) { pty.write(line) }
         waitDrained(pty)
-        usleep(1_500_000)  // long enough for the agent to decide on the noise alone (and find nothing)
+        // The agent decides on the noise alone (after its quiet period) and finds nothing: quarantined.
+        let storePath = data + "/smdr.sqlite"
+        func reader() -> CallStore? { try? CallStore(path: storePath, access: .readOnly) }
+        #expect(waitUntil(15) { (try? reader()?.quarantined().count) == 20 }, "the noise quarantined before the capture")
         let (bytes, records) = try darfoCapture()
         for k in stride(from: 0, to: bytes.count, by: 97) { pty.write(Array(bytes[k..<min(bytes.count, k + 97)])) }
         waitDrained(pty)
         #expect(agent.waitFor("format recognised", times: 1))
-        usleep(1_500_000)
+        #expect(waitUntil(15) { (try? reader()?.callCount()) == records.count })
         agent.kill(SIGTERM)
         let store = try CallStore(path: data + "/smdr.sqlite")
         let stored = try store.callsJSON().map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String }
@@ -60,22 +63,61 @@ struct AutoDetectLiveTests {
         #expect(quarantined.allSatisfy { $0.format == "panasonic" }, "the noise is read again by the format found")
     }
 
+    /// A few lines no format reads, fewer than detection needs to decide: held while more may come,
+    /// quarantined once the source has been quiet for the quiet period (on the ingester's clock,
+    /// moved by the test: nothing is slept through).
+    @Test
+    func undecidedLinesWaitForTheQuietPeriod() throws {
+        let dir = temporaryDirectory("auto-quiet")
+        let server = try TestServer()
+        let clock = ManualClock()
+        let agent = try Agent(
+            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: nil)],
+            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!), clock: clock.ingestClock)
+        try agent.start()
+        defer { agent.stop() }
+        let conn = try server.accept()
+        defer { close(conn) }
+        let noise = garbageLines(4)
+        for line in noise { TestServer.send(conn, line) }
+        #expect(waitUntil(10) { agent.states["pbx"]?.ingested == Int64(noise.reduce(0) { $0 + $1.count }) })
+        agent.wake()
+        clock.advance(0.5)
+        agent.wake()
+        #expect(!waitUntil(0.1) { (try? agent.store.quarantined().count) != 0 }, "held: the source has been quiet 0.5 s only")
+        clock.advance(0.6)
+        agent.wake()
+        // Within half a second of real time: the agent's own clock has not run a quiet period yet.
+        #expect(waitUntil(0.5) { (try? agent.store.quarantined().count) == 4 }, "decided once quiet for the quiet period (1 s)")
+    }
+
     /// Through TCP: the same, with the noise and the capture in one connection to an in-process agent.
     @Test
     func noiseThenCaptureThroughTCP() throws {
         let dir = temporaryDirectory("auto-tcp")
         let server = try TestServer()
+        let clock = ManualClock()
         let agent = try Agent(
             sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: nil)],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!))
+            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!), clock: clock.ingestClock)
         try agent.start()
         let conn = try server.accept()
-        for line in garbageLines(20) { TestServer.send(conn, line) }
-        usleep(1_500_000)
+        let noise = garbageLines(20)
+        for line in noise { TestServer.send(conn, line) }
+        // Lines that detection has not decided on yet are held until the source is quiet for a
+        // while: the test's clock says when it has been.
+        var sent = Int64(noise.reduce(0) { $0 + $1.count })
+        #expect(waitUntil(10) { agent.states["pbx"]?.ingested == sent })
+        clock.advance(1.5)
+        agent.wake()
+        #expect(waitUntil(10) { (try? agent.store.quarantined().count) == 20 }, "the noise quarantined before the capture")
         let (bytes, records) = try darfoCapture()
         TestServer.send(conn, bytes)
+        sent += Int64(bytes.count)
+        #expect(waitUntil(10) { agent.states["pbx"]?.ingested == sent })
+        clock.advance(1.5)
+        agent.wake()
         #expect(waitUntil(10) { ((try? agent.store.callCount()) ?? 0) >= 88 })
-        usleep(300_000)
         close(conn)
         agent.stop()
         let stored = try agent.store.callsJSON().map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String }

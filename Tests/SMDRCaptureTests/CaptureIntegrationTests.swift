@@ -29,6 +29,12 @@ var agentBinary: String {
     return root.appendingPathComponent(".build/debug/smdr-agent").path
 }
 
+/// Bytes in the journals under `directory` (entry headers included: a lower bound is what tests use).
+func journaledBytes(_ directory: URL) -> Int {
+    let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+    return files.filter { $0.pathExtension == "seg" }.reduce(0) { $0 + ((try? Data(contentsOf: $1).count) ?? 0) }
+}
+
 /// The agent as a separate process, so that it can be killed with SIGKILL.
 final class AgentProcess {
     let process = Process()
@@ -117,7 +123,8 @@ struct CaptureIntegrationTests {
             if k % 10 == 0 { usleep(2_000) }
         }
         waitDrained(pty)
-        usleep(300_000)
+        // Read from the tty means journaled (the port is read straight into the journal); SIGTERM
+        // then stores everything journaled.
         agent.kill(SIGTERM)
         #expect(hangups >= 5 && kills >= 4)
         let store = try CallStore(path: data + "/smdr.sqlite")
@@ -199,7 +206,7 @@ struct CaptureIntegrationTests {
             }
             TestServer.send(conn, Array(r[cut...]))
         }
-        usleep(500_000)
+        #expect(waitUntil(10) { (try? agent.store.callCount()) == records.count })
         close(conn)
         agent.stop()
         let stored = try agent.store.callsJSON().map { line -> String in
@@ -220,7 +227,10 @@ struct CaptureIntegrationTests {
         let conn = try server.accept()
         let records = avayaCapture(50)
         for r in records { TestServer.send(conn, r) }
-        usleep(300_000)
+        // SIGTERM once the bytes are journaled (what a socket had not given up dies with it).
+        let segment = Agent.journalDirectory(URL(fileURLWithPath: data), source: "tcp").deletingLastPathComponent()
+        let sent = records.reduce(0) { $0 + $1.count }
+        #expect(waitUntil(10) { journaledBytes(segment) >= sent })
         agent.kill(SIGTERM)
         #expect(agent.process.terminationStatus == 0)
         #expect(agent.count("stopped") == 1)

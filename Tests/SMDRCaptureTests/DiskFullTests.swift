@@ -63,10 +63,9 @@ struct DiskFullTests {
         #expect(waitUntil(10) { ((try? agent.store.callCount()) ?? 0) == 100 })
         let filler = fs.fill()
         for r in records[100...] { TestServer.send(conn, r) }
-        usleep(2_500_000)  // the journal holds the line, the store cannot write
+        #expect(waitUntil(10) { agent.states["pbx"]?.journalHeld == true }, "the journal holds the line")
         try FileManager.default.removeItem(at: filler)
         #expect(waitUntil(20) { ((try? agent.store.callCount()) ?? 0) >= 600 }, "stored \((try? agent.store.callCount()) ?? 0) of 600")
-        usleep(300_000)
         close(conn)
         agent.stop()
         let stored = try agent.store.callsJSON().map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String }
@@ -94,7 +93,7 @@ struct DiskFullTests {
             for r in records[100...] { pty.write(r) }
             sent.signal()
         }.start()
-        usleep(1_500_000)
+        #expect(waitUntil(10) { agent.states["pbx"]?.journalHeld == true && pty.unread > 0 }, "the journal holds the line")
         #expect(pty.unread > 0, "the PBX's bytes wait in the tty's buffer, unread")
         #expect(try agent.store.callCount() == 100, "nothing past the full disk was taken from the port")
         try FileManager.default.removeItem(at: filler)

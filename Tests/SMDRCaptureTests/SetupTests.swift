@@ -143,7 +143,8 @@ struct SetupTests {
             }
             got.withLock { loginSeen = heard }
             TestServer.send(c, Array(lines.utf8))
-            usleep(1_500_000)
+            // Connected until setup has listened and hangs up.
+            while read(c, &buffer, buffer.count) > 0 {}
         }
         pbx.start()
         let run = try setup(["--yes", "--connect", "127.0.0.1:\(server.port)", "--login", "SMDR", "--login", "PCCSMDR", "--timezone", "Europe/Rome"])

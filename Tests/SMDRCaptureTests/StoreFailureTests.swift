@@ -40,9 +40,9 @@ struct StoreFailureTests {
         // Another writer takes the database's write lock and keeps it.
         let release = try holdLock(dir.appendingPathComponent("smdr.sqlite").path, "BEGIN EXCLUSIVE")
         for r in records[20...] { TestServer.send(conn, r) }
-        usleep(800_000)
-        let journaled = try Data(contentsOf: Agent.journalDirectory(dir, source: "pbx").appendingPathComponent("00000000000000000000.seg")).count
-        #expect(journaled > records.reduce(0) { $0 + $1.count }, "every byte is in the journal while the store is locked")
+        let segment = Agent.journalDirectory(dir, source: "pbx").appendingPathComponent("00000000000000000000.seg")
+        let sent = records.reduce(0) { $0 + $1.count }
+        #expect(waitUntil(10) { ((try? Data(contentsOf: segment).count) ?? 0) > sent }, "every byte is in the journal while the store is locked")
         release.signal()
         #expect(waitUntil(10) { (try? agent.store.callCount()) == 60 }, "stored after the store came back")
         close(conn)

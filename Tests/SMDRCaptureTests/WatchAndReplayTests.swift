@@ -70,7 +70,8 @@ struct WatchAndReplayTests {
         #expect(second.waitFor("port open", times: 1))
         replay.waitUntilExit()
         #expect(replay.terminationStatus == 0)
-        usleep(300_000)
+        let reader = { try? CallStore(path: dir.appendingPathComponent("b/smdr.sqlite").path, access: .readOnly).callCount() }
+        #expect(waitUntil(10) { reader() == records.count })
         second.kill(SIGTERM)
         let stored = try CallStore(path: dir.appendingPathComponent("b/smdr.sqlite").path).callsJSON().map {
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["raw"] as! String
