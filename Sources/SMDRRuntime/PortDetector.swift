@@ -48,6 +48,7 @@ public struct PortDetector: Sendable {
             while Date() < until {
                 guard port.wait(timeoutMillis: 50, wakeFD: -1) else { continue }
                 if case .data(let n) = buffer.withUnsafeMutableBytes({ port.read(into: $0) }) { received += buffer[0..<n] }
+                if PortDetector.heardEnough(received) { break }
             }
             port.close()
             let whole = PortDetector.wholeLines(received)
@@ -77,6 +78,7 @@ public struct PortDetector: Sendable {
             guard poll(&p, 1, 50) > 0 else { continue }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 { received += buffer[0..<n] } else if n == 0 || (errno != EAGAIN && errno != EINTR) { break reading }
+            if PortDetector.heardEnough(received) { break reading }
         }
         let whole = PortDetector.wholeLines(received)
         let quality = LineQuality(whole)
@@ -85,6 +87,15 @@ public struct PortDetector: Sendable {
         guard quality.isText else { return (.garbage(bytes: received.count), received.count) }
         let lines = PortDetector.lines(whole)
         return (.found(settings: nil, format: format(of: lines), lines: lines), received.count)
+    }
+
+    /// Whether listening longer at this setting would change nothing: enough lines of text to name
+    /// the format, or plenty of bytes that are not text. (A PBX prints only when calls end, so
+    /// otherwise the whole listening time is waited.)
+    static func heardEnough(_ received: [UInt8]) -> Bool {
+        let quality = LineQuality(wholeLines(received))
+        if quality.isText && quality.lines >= FormatDetector.sampleSize { return true }
+        return quality.bytes >= 2048 && quality.printable < 0.8
     }
 
     /// The format of lines read some other way (a capture given instead of listening).
