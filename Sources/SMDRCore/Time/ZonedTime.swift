@@ -24,30 +24,6 @@ public struct ZonedTime: Sendable, Equatable, Comparable {
 
     /// Writes `YYYY-MM-DDTHH:MM:SS±HH:MM` without allocating a formatter.
     public func appendISO8601(to out: inout [UInt8]) {
-        let t = local
-        func two(_ v: Int) {
-            out.append(UInt8(48 + v / 10))
-            out.append(UInt8(48 + v % 10))
-        }
-        let y = t.year
-        out.append(UInt8(48 + y / 1000 % 10))
-        out.append(UInt8(48 + y / 100 % 10))
-        two(y % 100)
-        out.append(UInt8(ascii: "-"))
-        two(t.month)
-        out.append(UInt8(ascii: "-"))
-        two(t.day)
-        out.append(UInt8(ascii: "T"))
-        two(t.hour)
-        out.append(UInt8(ascii: ":"))
-        two(t.minute)
-        out.append(UInt8(ascii: ":"))
-        two(t.second)
-        let off = Int(offset)
-        out.append(off < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-        let a = abs(off)
-        two(a / 3600)
-        out.append(UInt8(ascii: ":"))
-        two(a % 3600 / 60)
+        RawJSONWriter.append(to: &out, bound: RawJSONWriter.scalarBound) { writeISO8601(to: &$0) }
     }
 }

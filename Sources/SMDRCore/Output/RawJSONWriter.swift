@@ -1,0 +1,213 @@
+/// Writes JSON into memory the caller has sized beforehand: no capacity or uniqueness check per
+/// byte, which is what appending to an array costs. The record JSON (a million records per
+/// `parse` of a day's capture) is written with it; ``JSONWriter`` uses it for escapes and numbers.
+/// Every write's worst case is given by the `…Bound` functions, so a caller can size the memory.
+public struct RawJSONWriter {
+    public private(set) var p: UnsafeMutablePointer<UInt8>
+    public let start: UnsafeMutablePointer<UInt8>
+    var needsComma = false
+
+    public init(_ memory: UnsafeMutablePointer<UInt8>) {
+        p = memory
+        start = memory
+    }
+
+    /// Bytes written so far.
+    public var count: Int { p - start }
+
+    /// A quoted string of `n` UTF-8 bytes takes at most this many bytes (`\u00XX` for a control byte).
+    @inline(__always) public static func stringBound(_ n: Int) -> Int { 2 + 6 * n }
+    /// An integer, a time or `null` take at most this many bytes.
+    public static let scalarBound = 32
+
+    @inline(__always) public mutating func byte(_ b: UInt8) {
+        p.pointee = b
+        p += 1
+    }
+
+    @inline(__always) public mutating func copy(_ buf: UnsafeRawBufferPointer) {
+        guard let base = buf.baseAddress, buf.count > 0 else { return }
+        UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: buf.count)
+        p += buf.count
+    }
+
+    public mutating func open() {
+        byte(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func close() {
+        byte(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// `,"k":` (the comma from the second key on).
+    @inline(__always) public mutating func key(_ k: StaticString) {
+        if needsComma { byte(UInt8(ascii: ",")) }
+        needsComma = true
+        byte(UInt8(ascii: "\""))
+        k.withUTF8Buffer { copy(UnsafeRawBufferPointer($0)) }
+        byte(UInt8(ascii: "\""))
+        byte(UInt8(ascii: ":"))
+    }
+
+    public mutating func key(_ k: String) {
+        if needsComma { byte(UInt8(ascii: ",")) }
+        needsComma = true
+        string(k)
+        byte(UInt8(ascii: ":"))
+    }
+
+    public mutating func null() {
+        byte(0x6E)
+        byte(0x75)
+        byte(0x6C)
+        byte(0x6C)
+    }
+
+    public mutating func string(_ s: String?) {
+        guard var s else { return null() }
+        s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func bool(_ v: Bool?) {
+        guard let v else { return null() }
+        if v {
+            byte(0x74)
+            byte(0x72)
+            byte(0x75)
+            byte(0x65)
+        } else {
+            byte(0x66)
+            byte(0x61)
+            byte(0x6C)
+            byte(0x73)
+            byte(0x65)
+        }
+    }
+
+    public mutating func int(_ v: Int?) {
+        guard let v else { return null() }
+        if v == 0 { return byte(0x30) }
+        var n = v.magnitude
+        if v < 0 { byte(UInt8(ascii: "-")) }
+        var digits = 0
+        var m = n
+        while m > 0 {
+            digits += 1
+            m /= 10
+        }
+        p += digits
+        var q = p
+        while n > 0 {
+            q -= 1
+            q.pointee = UInt8(48 + n % 10)
+            n /= 10
+        }
+    }
+
+    public mutating func time(_ t: ZonedTime?) {
+        guard let t else { return null() }
+        byte(UInt8(ascii: "\""))
+        t.writeISO8601(to: &self)
+        byte(UInt8(ascii: "\""))
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A JSON string of UTF-8 bytes: copied in one piece unless it holds a quote, a backslash or
+    /// a control byte, escaped byte by byte then.
+    public mutating func bytes(_ buf: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        if !RawJSONWriter.needsEscape(buf) {
+            copy(buf)
+            return byte(UInt8(ascii: "\""))
+        }
+        for b in buf {
+            if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0x7F {
+                byte(b)
+                continue
+            }
+            byte(0x5C)
+            switch b {
+            case 0x22: byte(0x22)
+            case 0x5C: byte(0x5C)
+            case 0x0A: byte(0x6E)
+            case 0x0D: byte(0x72)
+            case 0x09: byte(0x74)
+            default:
+                byte(0x75)
+                byte(0x30)
+                byte(0x30)
+                byte(RawJSONWriter.hex[Int(b >> 4)])
+                byte(RawJSONWriter.hex[Int(b & 0xF)])
+            }
+        }
+        byte(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is a control byte (< 0x20 or 0x7F), a quote or a backslash. Eight bytes
+    /// at a time: a zero byte in `w ^ c` marks a byte equal to `c`, the classic has-zero test.
+    @inline(__always)
+    static func needsEscape(_ buf: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        @inline(__always) func hasLess(_ v: UInt64, _ k: UInt64) -> Bool { (v &- ones &* k) & ~v & highs != 0 }
+        var i = 0
+        let n = buf.count
+        while i + 8 <= n {
+            let w = buf.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if hasLess(w, 0x20) || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C)) || hasZero(w ^ (ones &* 0x7F)) { return true }
+            i += 8
+        }
+        while i < n {
+            let b = buf[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Runs `body` with a writer on memory of `bound` bytes (on the stack when small) and appends
+    /// what it wrote to `out`: one copy, whatever the number of fields.
+    public static func append(to out: inout [UInt8], bound: Int, _ body: (inout RawJSONWriter) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { memory in
+            var w = RawJSONWriter(memory.baseAddress!)
+            body(&w)
+            precondition(w.count <= bound, "JSON bound exceeded")
+            out.append(contentsOf: UnsafeBufferPointer(start: memory.baseAddress!, count: w.count))
+        }
+    }
+}
+
+extension ZonedTime {
+    /// `YYYY-MM-DDTHH:MM:SS±HH:MM`, 25 bytes.
+    func writeISO8601(to w: inout RawJSONWriter) {
+        let t = local
+        @inline(__always) func two(_ v: Int, _ w: inout RawJSONWriter) {
+            w.byte(UInt8(48 + v / 10))
+            w.byte(UInt8(48 + v % 10))
+        }
+        let y = t.year
+        w.byte(UInt8(48 + y / 1000 % 10))
+        w.byte(UInt8(48 + y / 100 % 10))
+        two(y % 100, &w)
+        w.byte(UInt8(ascii: "-"))
+        two(t.month, &w)
+        w.byte(UInt8(ascii: "-"))
+        two(t.day, &w)
+        w.byte(UInt8(ascii: "T"))
+        two(t.hour, &w)
+        w.byte(UInt8(ascii: ":"))
+        two(t.minute, &w)
+        w.byte(UInt8(ascii: ":"))
+        two(t.second, &w)
+        let off = Int(offset)
+        w.byte(off < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        let a = abs(off)
+        two(a / 3600, &w)
+        w.byte(UInt8(ascii: ":"))
+        two(a % 3600 / 60, &w)
+    }
+}
