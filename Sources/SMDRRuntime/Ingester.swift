@@ -13,8 +13,8 @@ final class Ingester: @unchecked Sendable {
         let state: SourceState
         var parser: StreamParser
         var checkpoint: CallStore.Checkpoint
-        /// A batch the store refused (disk full…): retried before anything else is read.
-        var pending: PendingBatch?
+        /// Batches the store refused (disk full…), oldest first: retried before anything else is read.
+        var pending: [PendingBatch] = []
         /// Call assembly, recalls, limits and alerts (nil: the live side is off).
         var desk: CallDesk?
         var link: SourceState.Link?
@@ -50,6 +50,23 @@ final class Ingester: @unchecked Sendable {
     let store: CallStore
     let signal: IngestSignal
     var sources: [Source] = []
+    /// The store writes a batch while the next one is read and assembled (during a backlog: a
+    /// burst, a restart, `journal reprocess`); at most one batch is written at a time, in order.
+    let committer = DispatchQueue(label: "smdr.ingest.commit")
+    /// The batch being written, if any: its outcome is applied by ``settle()``, on this thread.
+    var inFlight: InFlight?
+
+    final class InFlight: @unchecked Sendable {
+        let source: Source
+        let batch: PendingBatch
+        let done = DispatchSemaphore(value: 0)
+        var result: Result<Int, any Error> = .success(0)
+
+        init(source: Source, batch: PendingBatch) {
+            self.source = source
+            self.batch = batch
+        }
+    }
     /// Prices each record as it arrives (nil: calls are stored unrated).
     var rate: (@Sendable (CallRecord) -> CallStore.StoredRating?)?
     /// The ticket a record prints by itself, queued in the same transaction (nil: none).
@@ -101,8 +118,12 @@ final class Ingester: @unchecked Sendable {
         var backlog = false
         while true {
             let stopping = stopper.isStopped
-            // Wait for news only when the last pass emptied every journal.
-            if !backlog { _ = signal.wait(timeout: stopping ? 0 : 0.25) }
+            // Wait for news only when the last pass emptied every journal, and with the last
+            // batch written (its events go out now, not after the wait).
+            if !backlog {
+                settle()
+                _ = signal.wait(timeout: stopping ? 0 : 0.25)
+            }
             backlog = false
             for s in sources where ingest(s) { backlog = true }
             watch()
@@ -121,6 +142,7 @@ final class Ingester: @unchecked Sendable {
             var events: [ParseEvent] = []
             s.parser.flushIdle(into: &events)
             commit(s, events: events, receivedAt: nowNanos())
+            settle()
             if var desk = s.desk, let live {
                 let out = desk.flush(requests: requests())
                 s.desk = desk
@@ -144,18 +166,15 @@ final class Ingester: @unchecked Sendable {
     /// limit with more to read.
     @discardableResult
     func ingest(_ s: Source) -> Bool {
-        if let p = s.pending {
+        // (A batch still being written is not waited for here: reading the next one meanwhile is
+        // the point; ``commit`` queues it behind the written one if that one fails.)
+        while let p = s.pending.first {
             do {
-                let n = try store.commit(
-                    source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, ratings: p.ratings,
-                    tickets: p.tickets, live: p.live, retractRejectsFrom: p.retractFrom)
-                if p.live.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
-                s.pending = nil
-                if let c = p.checkpoint { s.checkpoint = c }
+                let n = try write(p, source: s)
+                s.pending.removeFirst()
                 try? store.clearAlarms(source: s.config.id, kind: "store")
                 Log.notice("store writes again", source: s.config.id)
-                if n > 0 { chargePrepaid() }
-                onCommit?(s.config.id, n)
+                committed(p, source: s, rows: n)
             } catch {
                 return false
             }
@@ -197,7 +216,7 @@ final class Ingester: @unchecked Sendable {
         }
         guard bytes > 0 || !events.isEmpty else { return false }
         commit(s, events: events, receivedAt: receivedAt)
-        return bytes >= (4 << 20) && s.pending == nil
+        return bytes >= (4 << 20) && s.pending.isEmpty
     }
 
     func commit(_ s: Source, events: [ParseEvent], receivedAt: Int64) {
@@ -245,22 +264,51 @@ final class Ingester: @unchecked Sendable {
         }
         // A record's ticket names who set its call up when another party did (a transfer).
         let tickets = ticket.map { f in records.indices.map { f(records[$0], setUp[$0]) } }
-        do {
-            let n = try store.commit(
-                source: s.config.id, records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets,
-                live: liveBatch, retractRejectsFrom: retractFrom)
-            if let checkpoint { s.checkpoint = checkpoint }
-            if liveBatch.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
-            if n > 0 { chargePrepaid() }
-            for q in rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
-            onCommit?(s.config.id, n)
-        } catch {
-            s.pending = PendingBatch(
-                records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets, live: liveBatch,
-                retractFrom: retractFrom)
+        let batch = PendingBatch(
+            records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets, live: liveBatch,
+            retractFrom: retractFrom)
+        // The previous batch first: written before this one, or refused (then this one waits too).
+        settle()
+        guard s.pending.isEmpty else { return s.pending.append(batch) }
+        let flight = InFlight(source: s, batch: batch)
+        inFlight = flight
+        committer.async {
+            do { flight.result = .success(try self.write(batch, source: flight.source)) } catch { flight.result = .failure(error) }
+            flight.done.signal()
+        }
+    }
+
+    /// Waits for the batch being written and applies its outcome: the checkpoint moves, events go
+    /// out, prepaid calls are charged; or the batch is kept to be written again, in order.
+    func settle() {
+        guard let flight = inFlight else { return }
+        inFlight = nil
+        flight.done.wait()
+        let s = flight.source
+        switch flight.result {
+        case .success(let n):
+            committed(flight.batch, source: s, rows: n)
+            for q in flight.batch.rejects { Log.warning("quarantined line \(q.line): \(q.reason)", source: s.config.id) }
+        case .failure(let error):
+            s.pending.append(flight.batch)
             Log.error("cannot write the store: \(error); the journal keeps everything and writing is retried", source: s.config.id)
             alarm(s, "store", "cannot write the store: \(error)")
         }
+    }
+
+    func write(_ p: PendingBatch, source s: Source) throws -> Int {
+        // `s.config` is immutable: safe to read from the committer.
+        try store.commit(
+            source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, ratings: p.ratings,
+            tickets: p.tickets, live: p.live, retractRejectsFrom: p.retractFrom)
+    }
+
+    /// What follows a batch written: the checkpoint, the live side told, prepaid charged.
+    func committed(_ p: PendingBatch, source s: Source, rows n: Int) {
+        if let c = p.checkpoint { s.checkpoint = c }
+        if p.live.map({ !$0.events.isEmpty }) == true { live?.onEvents?() }
+        if n > 0 { chargePrepaid() }
+        onCommit?(s.config.id, n)
     }
 
     /// A jump in the PBX's call sequence (Avaya IP Office Call ID) means records lost at the PBX.
@@ -292,6 +340,7 @@ final class Ingester: @unchecked Sendable {
                 let out = desk.advance(to: now, requests: requests())
                 s.desk = desk
                 if !out.isEmpty {
+                    settle()  // the calls it closes are stored first
                     try? store.commitLive(source: s.config.id, live.batch(out))
                     any = any || !out.events.isEmpty
                 }
