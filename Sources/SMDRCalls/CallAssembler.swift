@@ -100,12 +100,27 @@ public struct CallAssembler: Sendable {
         return out
     }
 
-    /// The held consultations made by `party`, in order, as legs (taken out of the holding list).
-    mutating func takeConsultations(by party: String?) -> [AssembledCall.Leg] {
+    /// The held consultations made by `party` during `call` (as it stands with a leg ending at
+    /// `lastEnd`), in order, as legs (taken out of the holding list).
+    mutating func takeConsultations(by party: String?, during call: AssembledCall, lastEnd: Int64) -> [AssembledCall.Leg] {
         guard let party else { return [] }
-        let mine = consultations.filter { $0.record.extension_ == party }
-        consultations.removeAll { $0.record.extension_ == party }
-        return mine.map { CallAssembler.leg($0.record, .consultation) }
+        let window = (join: joinSeconds, call: call, lastEnd: lastEnd)
+        let mine = { (c: (record: CallRecord, seen: Int64)) in
+            c.record.extension_ == party && CallAssembler.happened(c.record, during: window.call, lastEnd: window.lastEnd, join: window.join)
+        }
+        let taken = consultations.filter(mine)
+        consultations.removeAll(where: mine)
+        return taken.map { CallAssembler.leg($0.record, .consultation) }
+    }
+
+    /// Whether `r` took place while `call` did, give or take `joinSeconds`: a consultation belongs
+    /// to the call its maker was in at the time, not to any call of that party. (Live, a call
+    /// closes soon after its last record; records that arrive together, after an outage or from
+    /// the journal, would otherwise join calls hours apart.) A record with no time: as before.
+    static func happened(_ r: CallRecord, during call: AssembledCall, lastEnd: Int64, join: Int64) -> Bool {
+        guard let start = (r.start ?? r.end)?.utc else { return true }
+        let first = call.legs.compactMap { ($0.record.start ?? $0.record.end)?.utc }.min() ?? start
+        return start <= lastEnd + join && CallAssembler.end(r) >= first - join
     }
 
     static func leg(_ r: CallRecord, _ role: AssembledCall.Leg.Role) -> AssembledCall.Leg {
@@ -174,7 +189,7 @@ public struct CallAssembler: Sendable {
         var done = advance(to: receivedAt)
         // A consultation (intercom line) by a party of an open call: part of that call.
         if r.direction == .internal, r.trunk == nil {
-            if let k = open.lastIndex(where: { o in o.call.legs.contains { $0.party == r.extension_ } }) {
+            if let k = open.lastIndex(where: { o in o.call.legs.contains { $0.party == r.extension_ } && CallAssembler.happened(r, during: o.call, lastEnd: o.lastEnd, join: joinSeconds) }) {
                 open[k].call.legs.append(CallAssembler.leg(r, .consultation))
             } else {
                 consultations.append((r, receivedAt))
@@ -185,7 +200,7 @@ public struct CallAssembler: Sendable {
         if r.trunk != nil, r.number != nil,
             let k = open.lastIndex(where: { $0.trunk == r.trunk && $0.number == r.number && (r.start?.utc ?? now) <= $0.lastEnd + joinSeconds })
         {
-            open[k].call.legs += takeConsultations(by: r.extension_)
+            open[k].call.legs += takeConsultations(by: r.extension_, during: open[k].call, lastEnd: max(open[k].lastEnd, CallAssembler.end(r)))
             open[k].call.legs.append(CallAssembler.leg(r, forward ? .forwarded : .transferred))
             open[k].lastEnd = max(open[k].lastEnd, CallAssembler.end(r))
             open[k].lastSeen = receivedAt

@@ -70,6 +70,31 @@ struct AssemblyTests {
         #expect(calls[0].legs.map(\.role) == [.first, .consultation, .transferred, .transferred])
     }
 
+    /// Records that arrive together (a backlog, `journal reprocess`) all received at one moment:
+    /// an intercom line of 234 an hour before its transfer, and one of 501 half an hour after its
+    /// call, are calls of their own; the one made during the call is its consultation.
+    @Test func consultationsBelongToTheCallOfTheirTime() {
+        let rs = records(
+            """
+            10/12/20 16:20    234    EXT240
+            10/12/20 17:21    501 01 <I>3409979097        00:00'38 EU00000.00            D0
+            10/12/20 17:22    234    EXT231
+            10/12/20 17:22    234 01 <I>3409979097        00:00'23 EU00000.00            TR
+            10/12/20 17:23    231 01 <I>3409979097        00:00'57 EU00000.00
+            10/12/20 17:55    501    EXT202
+
+            """, format: "panasonic")
+        var a = CallAssembler()
+        var calls: [AssembledCall] = []
+        for r in rs { calls += a.add(r, receivedAt: 1_607_620_000) }
+        calls += a.flush()
+        let transferred = calls.first { $0.legs.count > 1 }
+        #expect(transferred?.legs.map(\.party) == ["501", "234", "234", "231"])
+        #expect(transferred?.legs.map(\.role) == [.first, .consultation, .transferred, .transferred])
+        #expect(calls.count == 3, "the transferred call and two intercom calls: \(calls.map { $0.legs.map(\.party) })")
+        #expect(calls.filter { $0.legs.count == 1 }.compactMap { $0.legs[0].party }.sorted() == ["234", "501"])
+    }
+
     /// Nortel sample: S and E are one transferred call (6101 then 2463), N is another.
     @Test func nortelStartAndEndRecords() {
         let calls = assemble(records(

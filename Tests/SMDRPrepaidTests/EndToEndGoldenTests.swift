@@ -29,23 +29,6 @@ private let e2eStations: [String: StationSettings] = [
     "234": StationSettings(name: "Accueil"),
 ]
 
-/// Samples whose expected file holds a value derived by hand that the program does not give yet:
-/// the comparison is a known issue naming the bug (see README.md).
-private let e2eKnownIssues: [String: String] = [
-    "nec/sl1100-report.smdr": consultationBug,
-    "panasonic/kx-tda-pattern-b-darfo.smdr": consultationBug,
-]
-
-/// The bug both known issues name.
-private let consultationBug = """
-    CallAssembler attaches an intercom line (consultation) to any open call of its maker, and takes \
-    held ones when the maker joins a call, whatever the records' times: when records arrive together \
-    (one ingest batch: a backlog, `journal reprocess`, a PBX dumping its buffer) a consultation is \
-    attached to a call that ended up to 50 minutes before it or began 50 minutes after it. Expected: \
-    a consultation belongs to a call only within the join window (90 s) of the call's legs; otherwise \
-    it is a call of its own (README.md, 'Known issues')
-    """
-
 /// A capture of `Samples/` with the settings of its `# Key: value` header.
 struct EndToEndSample: CustomTestStringConvertible, Sendable {
     let relativePath: String
@@ -231,17 +214,12 @@ func endToEndGolden(_ sample: EndToEndSample) throws {
     let actual = try endToEndText(sample)
     if ProcessInfo.processInfo.environment["SMDR_RECORD_GOLDEN"] == "1" {
         // A known issue's file holds hand-derived lines the program does not give yet: never overwritten.
-        guard e2eKnownIssues[sample.relativePath] == nil else { return }
         try FileManager.default.createDirectory(at: sample.expectedURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         try actual.write(to: sample.expectedURL, atomically: true, encoding: .utf8)
         return
     }
     let expected = try String(contentsOf: sample.expectedURL, encoding: .utf8)
-    if let issue = e2eKnownIssues[sample.relativePath] {
-        withKnownIssue(Comment(rawValue: issue)) { e2eCompare(actual, expected, sample) }
-    } else {
-        e2eCompare(actual, expected, sample)
-    }
+    e2eCompare(actual, expected, sample)
 }
 
 }
