@@ -57,7 +57,7 @@ let package = Package(
         // SQLite store (GRDB): calls, quarantine, checkpoints, alarms.
         .target(
             name: "SMDRStore",
-            dependencies: ["SMDRCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SMDRCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // Sources, ingest and the run loop: the agent's capture side.

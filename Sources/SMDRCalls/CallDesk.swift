@@ -23,10 +23,34 @@ public struct CallDesk: Sendable {
         public var exceededSeconds: Int?
     }
 
-    public struct Event: Sendable, Equatable {
-        public var type: String
-        public var destination: String?
-        public var json: String
+    /// What the live side tells: a whole call, an alert or a cost recall, typed until an edge
+    /// (the store, the API, a webhook) writes it as JSON.
+    public enum Event: Sendable, Equatable {
+        case call(CallSummary)
+        case alert(Alert)
+        case recall(CostRecall, destination: String)
+
+        public var type: String {
+            switch self {
+            case .call: "call"
+            case .alert: "alert"
+            case .recall: "recall"
+            }
+        }
+
+        /// Where it goes (a recall's reception desk); nil: to whoever listens.
+        public var destination: String? {
+            if case .recall(_, let d) = self { return d }
+            return nil
+        }
+
+        public var json: String {
+            switch self {
+            case .call(let summary): summary.jsonText
+            case .alert(let a): CallDesk.json(a)
+            case .recall(let r, _): CallDesk.json(r)
+            }
+        }
     }
 
     public struct Output: Sendable, Equatable {
@@ -121,7 +145,7 @@ public struct CallDesk: Sendable {
         for call in completed.map(keyed) { complete(call, requests: requests, into: &out) }
         // A record that started a call or stood alone: its own alerts now (legs joining later get theirs then).
         if !ended.contains(where: { $0.lastLeg?.record.offset == r.offset }) {
-            for a in alerts.check(r, party: r.extension_, charge: charge, source: source, callKey: nil) { out.events.append(Event(type: "alert", destination: nil, json: CallDesk.json(a))) }
+            for a in alerts.check(r, party: r.extension_, charge: charge, source: source, callKey: nil) { out.events.append(.alert(a)) }
         }
         return out
     }
@@ -156,12 +180,12 @@ public struct CallDesk: Sendable {
         place(call, verdicts: verdicts, into: &out)
         recall(call, requests: requests, into: &out)
         let summary = CallSummary(call: call, source: source, charges: charges, verdicts: verdicts, names: stations)
-        out.events.append(Event(type: "call", destination: nil, json: summary.jsonText))
+        out.events.append(.call(summary))
         for (leg, v) in zip(call.legs, verdicts) {
             if let over = v.exceededBy {
                 let a = Alert(kind: "duration_limit", station: leg.party, source: source,
                               message: "station \(leg.party ?? "?") ran \(over) s past its duration limit", callKey: call.key, offset: leg.record.offset)
-                out.events.append(Event(type: "alert", destination: nil, json: CallDesk.json(a)))
+                out.events.append(.alert(a))
             }
         }
         for leg in call.legs { charges[leg.record.offset] = nil }
@@ -186,7 +210,7 @@ public struct CallDesk: Sendable {
             guard recalled.insert(tag).inserted else { return }
             let r = CostRecall(call: call, source: source, destination: destination, reason: reason, requestID: request, charge: charges[last.record.offset], names: stations, printTicket: print)
             out.recalls.append(FiredRecall(recall: r, record: last.record))
-            out.events.append(Event(type: "recall", destination: destination, json: CallDesk.json(r)))
+            out.events.append(.recall(r, destination: destination))
         }
         if last.role == .transferred || last.role == .forwarded {
             let parties = call.legs.filter { $0.role != .consultation }.map(\.party)

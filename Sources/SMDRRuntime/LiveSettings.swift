@@ -50,7 +50,7 @@ public struct LiveSettings: Sendable {
         b.placements = o.placements.map {
             CallStore.LegPlacement(offset: $0.offset, callKey: $0.callKey, role: $0.role, party: $0.party, allowedEndUTC: $0.allowedEndUTC, exceededSeconds: $0.exceededSeconds)
         }
-        b.events = o.events.map { CallStore.NewEvent(type: $0.type, destination: $0.destination, json: $0.json) }
+        b.events = o.events.map { CallStore.NewEvent(type: $0.type, destination: $0.destination, body: $0) }
         b.fulfilledRequests = o.fulfilledRequests
         if let recallTicket {
             for f in o.recalls where f.recall.printTicket {
@@ -68,4 +68,9 @@ extension CallDesk.Output {
         recalls += o.recalls
         fulfilledRequests += o.fulfilledRequests
     }
+}
+
+/// The live side's events are written as JSON by the store, when it stores them.
+extension CallDesk.Event: CallStore.EventBody {
+    public var jsonText: String { json }
 }

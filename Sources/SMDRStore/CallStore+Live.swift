@@ -88,12 +88,29 @@ extension CallStore {
     public struct NewEvent: Sendable {
         public var type: String
         public var destination: String?
-        public var json: String
-        public init(type: String, destination: String?, json: String) {
+        /// Written as JSON when the event is stored (on the store's writer, not the ingest path).
+        public var body: any EventBody
+        public var json: String { body.jsonText }
+
+        public init(type: String, destination: String?, body: any EventBody) {
             self.type = type
             self.destination = destination
-            self.json = json
+            self.body = body
         }
+
+        public init(type: String, destination: String?, json: String) {
+            self.init(type: type, destination: destination, body: Rendered(jsonText: json))
+        }
+
+        /// A body already written as JSON (a source going up or down, a ledger alarm).
+        struct Rendered: EventBody {
+            let jsonText: String
+        }
+    }
+
+    /// An event's body: a typed value that writes itself as JSON when the store stores it.
+    public protocol EventBody: Sendable {
+        var jsonText: String { get }
     }
 
     /// What the live side adds to a batch: legs placed in calls, events, fulfilled requests and
@@ -153,8 +170,16 @@ extension CallStore {
     static func writeLive(_ db: Database, source: String, live: LiveBatch, routes: [WebhookRoute]) throws {
         let place = try db.cachedStatement(
             sql: "UPDATE calls SET call_key = ?, leg_role = ?, leg_party = ?, allowed_end_utc = ?, exceeded_s = ? WHERE source = ? AND journal_offset = ?")
+        var row = RowBinder(place, db)
         for p in live.placements {
-            try place.execute(arguments: [p.callKey, p.role, p.party, p.allowedEndUTC, p.exceededSeconds, source, p.offset])
+            row.text(p.callKey)
+            row.text(p.role)
+            row.text(p.party)
+            row.int(p.allowedEndUTC)
+            row.int(p.exceededSeconds)
+            row.text(source)
+            row.int(p.offset)
+            try row.run()
         }
         var firstEvent: Int64?
         let at = now()
@@ -174,8 +199,12 @@ extension CallStore {
     @discardableResult
     static func insertEvent(_ db: Database, _ e: NewEvent, routes: [WebhookRoute], at: Int64 = now()) throws -> Int64 {
         // Cached statements: one event per call on the ingest path.
-        try db.cachedStatement(sql: "INSERT INTO events (type, at, destination, json) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [e.type, at, e.destination, e.json])
+        var row = RowBinder(try db.cachedStatement(sql: "INSERT INTO events (type, at, destination, json) VALUES (?, ?, ?, ?)"), db)
+        row.text(e.type)
+        row.int(at)
+        row.text(e.destination)
+        row.text(e.body.jsonText)
+        try row.run()
         let id = db.lastInsertedRowID
         for r in routes where r.wants(type: e.type, destination: e.destination) {
             try db.cachedStatement(sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)")

@@ -346,22 +346,43 @@ public final class CallStore: @unchecked Sendable {
                       prefix = ?, band = ?, tariff_version = ?, rating_currency = ?, rating_decimals = ?, client = ?, billable = ?, rated_json = ?
                     WHERE id = ?
                     """)
+            var row = RowBinder(insert, db)
             for (k, r) in records.enumerated() {
-                try insert.execute(arguments: [
-                    source, r.offset, r.format, r.line, r.raw, r.start?.iso8601, r.start?.utc, r.end?.iso8601, r.durationSeconds,
-                    r.direction?.rawValue, r.extension_, r.number, r.trunk, r.accountCode, r.callID, r.units, r.pbxCost,
-                    RecordJSON.line(r), receivedAt, placed[r.offset]?.callKey, placed[r.offset]?.role, placed[r.offset]?.party,
-                    placed[r.offset]?.allowedEndUTC, placed[r.offset]?.exceededSeconds,
-                ])
+                let p = placed[r.offset]
+                row.text(source)
+                row.int(r.offset)
+                row.text(r.format)
+                row.int(r.line)
+                row.text(r.raw)
+                row.text(r.start?.iso8601)
+                row.int(r.start?.utc)
+                row.text(r.end?.iso8601)
+                row.int(r.durationSeconds)
+                row.text(r.direction?.rawValue)
+                row.text(r.extension_)
+                row.text(r.number)
+                row.text(r.trunk)
+                row.text(r.accountCode)
+                row.text(r.callID)
+                row.int(r.units)
+                row.text(r.pbxCost)
+                row.text(RecordJSON.line(r))
+                row.int(receivedAt)
+                row.text(p?.callKey)
+                row.text(p?.role)
+                row.text(p?.party)
+                row.int(p?.allowedEndUTC)
+                row.int(p?.exceededSeconds)
+                try row.run()
                 let added = db.changesCount
                 inserted += added
-                let row = db.lastInsertedRowID
+                let id = db.lastInsertedRowID
                 if added > 0, let ratings, k < ratings.count, let g = ratings[k] {
-                    try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [row]))
+                    try rate.execute(arguments: StatementArguments(CallStore.ratingArguments(g) + [id]))
                 }
                 // The call's automatic ticket, in the same transaction: never lost, never twice.
                 if added > 0, let tickets, k < tickets.count, let t = tickets[k] {
-                    _ = try CallStore.insertPrintJob(db, callRow: row, queue: t.queue, layout: t.layout, raw: t.raw, render: t.render)
+                    _ = try CallStore.insertPrintJob(db, callRow: id, queue: t.queue, layout: t.layout, raw: t.raw, render: t.render)
                 }
             }
             if let from = retractRejectsFrom {
