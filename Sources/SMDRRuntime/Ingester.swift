@@ -45,6 +45,7 @@ final class Ingester: @unchecked Sendable {
         var tickets: [CallStore.TicketRequest?]?
         var live: CallStore.LiveBatch?
         var retractFrom: Int64?
+        var recordJSON: [String]
     }
 
     let store: CallStore
@@ -266,7 +267,7 @@ final class Ingester: @unchecked Sendable {
         let tickets = ticket.map { f in records.indices.map { f(records[$0], setUp[$0]) } }
         let batch = PendingBatch(
             records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets, live: liveBatch,
-            retractFrom: retractFrom)
+            retractFrom: retractFrom, recordJSON: records.map(RecordJSON.line))
         // The previous batch first: written before this one, or refused (then this one waits too).
         settle()
         guard s.pending.isEmpty else { return s.pending.append(batch) }
@@ -300,7 +301,7 @@ final class Ingester: @unchecked Sendable {
         // `s.config` is immutable: safe to read from the committer.
         try store.commit(
             source: s.config.id, records: p.records, rejects: p.rejects, checkpoint: p.checkpoint, receivedAt: p.receivedAt, ratings: p.ratings,
-            tickets: p.tickets, live: p.live, retractRejectsFrom: p.retractFrom)
+            tickets: p.tickets, live: p.live, retractRejectsFrom: p.retractFrom, recordJSON: p.recordJSON)
     }
 
     /// What follows a batch written: the checkpoint, the live side told, prepaid charged.

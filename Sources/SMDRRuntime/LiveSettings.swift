@@ -50,7 +50,9 @@ public struct LiveSettings: Sendable {
         b.placements = o.placements.map {
             CallStore.LegPlacement(offset: $0.offset, callKey: $0.callKey, role: $0.role, party: $0.party, allowedEndUTC: $0.allowedEndUTC, exceededSeconds: $0.exceededSeconds)
         }
-        b.events = o.events.map { CallStore.NewEvent(type: $0.type, destination: $0.destination, body: $0) }
+        // The typed events become JSON here, at the store's door (on the ingest thread: the
+        // store's writer is the busier of the two during a backlog).
+        b.events = o.events.map { CallStore.NewEvent(type: $0.type, destination: $0.destination, json: $0.json) }
         b.fulfilledRequests = o.fulfilledRequests
         if let recallTicket {
             for f in o.recalls where f.recall.printTicket {
@@ -68,9 +70,4 @@ extension CallDesk.Output {
         recalls += o.recalls
         fulfilledRequests += o.fulfilledRequests
     }
-}
-
-/// The live side's events are written as JSON by the store, when it stores them.
-extension CallDesk.Event: CallStore.EventBody {
-    public var jsonText: String { json }
 }

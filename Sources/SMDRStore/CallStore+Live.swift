@@ -88,29 +88,12 @@ extension CallStore {
     public struct NewEvent: Sendable {
         public var type: String
         public var destination: String?
-        /// Written as JSON when the event is stored (on the store's writer, not the ingest path).
-        public var body: any EventBody
-        public var json: String { body.jsonText }
-
-        public init(type: String, destination: String?, body: any EventBody) {
+        public var json: String
+        public init(type: String, destination: String?, json: String) {
             self.type = type
             self.destination = destination
-            self.body = body
+            self.json = json
         }
-
-        public init(type: String, destination: String?, json: String) {
-            self.init(type: type, destination: destination, body: Rendered(jsonText: json))
-        }
-
-        /// A body already written as JSON (a source going up or down, a ledger alarm).
-        struct Rendered: EventBody {
-            let jsonText: String
-        }
-    }
-
-    /// An event's body: a typed value that writes itself as JSON when the store stores it.
-    public protocol EventBody: Sendable {
-        var jsonText: String { get }
     }
 
     /// What the live side adds to a batch: legs placed in calls, events, fulfilled requests and
@@ -203,7 +186,7 @@ extension CallStore {
         row.text(e.type)
         row.int(at)
         row.text(e.destination)
-        row.text(e.body.jsonText)
+        row.text(e.json)
         try row.run()
         let id = db.lastInsertedRowID
         for r in routes where r.wants(type: e.type, destination: e.destination) {

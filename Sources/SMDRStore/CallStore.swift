@@ -325,8 +325,12 @@ public final class CallStore: @unchecked Sendable {
     @discardableResult
     public func commit(
         source: String, records: [CallRecord], rejects: [Reject], checkpoint: Checkpoint?, receivedAt: Int64, ratings: [StoredRating?]? = nil,
-        tickets: [TicketRequest?]? = nil, live: LiveBatch? = nil, retractRejectsFrom: Int64? = nil
+        tickets: [TicketRequest?]? = nil, live: LiveBatch? = nil, retractRejectsFrom: Int64? = nil, recordJSON: [String]? = nil
     ) throws -> Int {
+        // Each record's JSON form, written by the caller when it has a core to spare (the
+        // ingester, while the previous batch is written); otherwise here.
+        let json = recordJSON ?? records.map(RecordJSON.line)
+        precondition(json.count == records.count, "one JSON form per record")
         let routes = webhookRoutes
         return try db.write { db in
             var inserted = 0
@@ -366,7 +370,7 @@ public final class CallStore: @unchecked Sendable {
                 row.text(r.callID)
                 row.int(r.units)
                 row.text(r.pbxCost)
-                row.text(RecordJSON.line(r))
+                row.text(json[k])
                 row.int(receivedAt)
                 row.text(p?.callKey)
                 row.text(p?.role)
