@@ -81,6 +81,8 @@ public struct CallDesk: Sendable {
     public struct FiredRecall: Sendable, Equatable {
         public var recall: CostRecall
         public var record: CallRecord
+        /// What the leg cost, as rated when its record was stored (a ticket on recall prints it).
+        public var charge: LegCharge?
     }
 
     /// A pending manual request.
@@ -209,7 +211,7 @@ public struct CallDesk: Sendable {
             let tag = "\(last.record.offset)|\(last.party ?? "")|\(destination)"
             guard recalled.insert(tag).inserted else { return }
             let r = CostRecall(call: call, source: source, destination: destination, reason: reason, requestID: request, charge: charges[last.record.offset], names: stations, printTicket: print)
-            out.recalls.append(FiredRecall(recall: r, record: last.record))
+            out.recalls.append(FiredRecall(recall: r, record: last.record, charge: charges[last.record.offset]))
             out.events.append(.recall(r, destination: destination))
         }
         if last.role == .transferred || last.role == .forwarded {

@@ -74,10 +74,10 @@ public final class Agent: @unchecked Sendable {
     /// Queues the tickets calls print by themselves, with the calls.
     /// The ticket each record prints by itself, if any; given who set its call up when another
     /// party did (known when the live side assembles calls).
-    public func printTickets(with f: @escaping @Sendable (CallRecord, CallDesk.SetUpParty?) -> CallStore.TicketRequest?) { ingester.ticket = f }
+    public func printTickets(with f: @escaping @Sendable (CallRecord, RatedCall?, CallDesk.SetUpParty?) -> CallStore.TicketRequest?) { ingester.ticket = f }
 
     /// Rates every call as it is stored.
-    public func rateCalls(with f: @escaping @Sendable (CallRecord) -> CallStore.StoredRating?) { ingester.rate = f }
+    public func rateCalls(with f: @escaping @Sendable (CallRecord) -> RatedCall?) { ingester.rate = f }
 
     /// Turns on the live side: call assembly, cost recalls, duration limits, alerts, events.
     public func runLive(_ settings: LiveSettings) { ingester.live = settings }

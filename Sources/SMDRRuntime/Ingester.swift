@@ -69,9 +69,9 @@ final class Ingester: @unchecked Sendable {
         }
     }
     /// Prices each record as it arrives (nil: calls are stored unrated).
-    var rate: (@Sendable (CallRecord) -> CallStore.StoredRating?)?
+    var rate: (@Sendable (CallRecord) -> RatedCall?)?
     /// The ticket a record prints by itself, queued in the same transaction (nil: none).
-    var ticket: (@Sendable (CallRecord, CallDesk.SetUpParty?) -> CallStore.TicketRequest?)?
+    var ticket: (@Sendable (CallRecord, RatedCall?, CallDesk.SetUpParty?) -> CallStore.TicketRequest?)?
     /// The live side (nil: off).
     var live: LiveSettings?
     /// Prepaid accounts: stored calls are charged after each commit (nil: off).
@@ -248,7 +248,9 @@ final class Ingester: @unchecked Sendable {
         }
         let point = s.parser.resumePoint
         let checkpoint = point.map { CallStore.Checkpoint(offset: $0.offset, line: $0.line, format: s.parser.format?.id) }
-        let ratings = rate.map { f in records.map(f) }
+        // Rated once, here: the store keeps the rating, tickets print from it.
+        let rated = rate.map { f in records.map(f) }
+        let ratings = rated.map { $0.map { $0?.stored } }
         var setUp = [CallDesk.SetUpParty?](repeating: nil, count: records.count)
         var liveBatch: CallStore.LiveBatch?
         if var desk = s.desk, let live, !records.isEmpty {
@@ -264,7 +266,7 @@ final class Ingester: @unchecked Sendable {
             liveBatch = live.batch(out)
         }
         // A record's ticket names who set its call up when another party did (a transfer).
-        let tickets = ticket.map { f in records.indices.map { f(records[$0], setUp[$0]) } }
+        let tickets = ticket.map { f in records.indices.map { f(records[$0], rated?[$0], setUp[$0]) } }
         let batch = PendingBatch(
             records: records, rejects: rejects, checkpoint: checkpoint, receivedAt: receivedAt, ratings: ratings, tickets: tickets, live: liveBatch,
             retractFrom: retractFrom, recordJSON: records.map(RecordJSON.line))

@@ -14,14 +14,14 @@ public struct LiveSettings: Sendable {
     /// A leg's charge from its stored rating (nil: unrated).
     public var charge: @Sendable (CallRecord, CallStore.StoredRating?) -> LegCharge?
     /// The ticket a recall prints when its station asks for one.
-    public var recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)?
+    public var recallTicket: (@Sendable (CostRecall, CallRecord, LegCharge?) -> CallStore.TicketRequest?)?
     /// Called after events were committed (wakes the event stream and the webhook sender).
     public var onEvents: (@Sendable () -> Void)?
 
     public init(
         stations: [String: StationSettings] = [:], alertRules: [AlertRule] = [], defaultLimit: Int? = nil, quietSeconds: [String: Int64] = [:],
         charge: @escaping @Sendable (CallRecord, CallStore.StoredRating?) -> LegCharge? = { _, _ in nil },
-        recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)? = nil, onEvents: (@Sendable () -> Void)? = nil
+        recallTicket: (@Sendable (CostRecall, CallRecord, LegCharge?) -> CallStore.TicketRequest?)? = nil, onEvents: (@Sendable () -> Void)? = nil
     ) {
         self.stations = stations
         self.alertRules = alertRules
@@ -56,7 +56,7 @@ public struct LiveSettings: Sendable {
         b.fulfilledRequests = o.fulfilledRequests
         if let recallTicket {
             for f in o.recalls where f.recall.printTicket {
-                if let t = recallTicket(f.recall, f.record) { b.recallTickets.append((f.record.offset, t)) }
+                if let t = recallTicket(f.recall, f.record, f.charge) { b.recallTickets.append((f.record.offset, t)) }
             }
         }
         return b

@@ -20,7 +20,7 @@ struct AgentWiring {
         self.book = book
         if let tariff {
             let rater = Rater(tariff: try loadTariff(tariff))
-            agent.rateCalls { storedRating($0, rater: rater, book: book) }
+            agent.rateCalls { RatedCall($0, rater: rater, book: book) }
             Log.info("rating with \(rater.tariff.name)")
             self.rater = rater
         } else {

@@ -20,10 +20,31 @@ struct TicketMaker: Sendable {
     /// `setUpBy`: who set the call up or transferred it, when another party did (`201 Marie`).
     func request(_ r: CallRecord, rating: Rating, setUpBy: String? = nil) -> CallStore.TicketRequest {
         let account = book?.account(r.accountCode)
-        return CallStore.TicketRequest(queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
-            var content = TicketContent(call: r, rating: rating, account: account, company: company, number: number, copy: copy)
-            if let setUpBy { content.transferredBy = setUpBy }
-            return layout.render(content)
+        return request(setUpBy: setUpBy) { number, copy in TicketContent(call: r, rating: rating, account: account, company: self.company, number: number, copy: copy) }
+    }
+
+    /// A ticket printed on recall, from the leg's charge as it was stored.
+    func request(_ r: CallRecord, charge: LegCharge?, setUpBy: String? = nil) -> CallStore.TicketRequest {
+        let account = book?.account(r.accountCode)
+        return request(setUpBy: setUpBy) { number, copy in
+            var content = TicketContent(call: r, rating: nil, account: account, company: self.company, number: number, copy: copy)
+            if let charge {
+                content.currency = charge.currency ?? content.currency
+                content.decimals = charge.decimals
+                content.units = charge.units ?? content.units
+                content.cost = charge.costMicros.map(Money.init(micros:))
+                content.vat = charge.vatMicros.map(Money.init(micros:))
+                content.total = charge.totalMicros.map(Money.init(micros:))
+            }
+            return content
+        }
+    }
+
+    private func request(setUpBy: String?, content: @escaping @Sendable (Int, Bool) -> TicketContent) -> CallStore.TicketRequest {
+        CallStore.TicketRequest(queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
+            var c = content(number, copy)
+            if let setUpBy { c.transferredBy = setUpBy }
+            return self.layout.render(c)
         }
     }
 
@@ -67,11 +88,12 @@ final class LiveWiring: @unchecked Sendable {
             hub.notify()
             sender?.doorbell.ring()
         }
-        var recallTicket: (@Sendable (CostRecall, CallRecord) -> CallStore.TicketRequest?)?
-        if let t = tickets, let rater {
-            recallTicket = { recall, r in
+        var recallTicket: (@Sendable (CostRecall, CallRecord, LegCharge?) -> CallStore.TicketRequest?)?
+        if let t = tickets {
+            // The leg's charge as rated when its record was stored: not rated again.
+            recallTicket = { recall, r, charge in
                 let setUp = recall.setUpBy.flatMap { party in party == r.extension_ ? nil : CallDesk.SetUpParty(party: party, name: recall.setUpByName) }
-                return t.request(r, rating: rater.rate(r), setUpBy: setUp?.label)
+                return t.request(r, charge: charge, setUpBy: setUp?.label)
             }
         }
         agent.runLive(

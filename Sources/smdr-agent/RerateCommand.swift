@@ -56,7 +56,7 @@ struct RerateCommand: ParsableCommand {
         var before: Int64 = 0, after: Int64 = 0
         for c in calls {
             guard let r = CallRecord(jsonLine: c.json) else { continue }
-            let g = storedRating(r, rater: rater, book: book)
+            let g = RatedCall(r, rater: rater, book: book).stored
             if g.costMicros != c.costMicros { changed += 1 }
             before += c.costMicros ?? 0
             after += g.costMicros ?? 0

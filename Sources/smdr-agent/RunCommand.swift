@@ -182,10 +182,10 @@ struct RunCommand: AsyncParsableCommand {
                 let layout = TicketLayout(kind: kind, columns: t?.columns ?? ticketColumns, strings: strings)
                 let ticketMaker = TicketMaker(queue: printer, kind: kind, layout: layout, company: t?.company ?? company, book: book)
                 maker = ticketMaker
-                agent.printTickets { r, setUp in
-                    let rating = rater.rate(r)
-                    guard policy.shouldPrint(r, rating: rating) else { return nil }
-                    return ticketMaker.request(r, rating: rating, setUpBy: setUp?.label)
+                agent.printTickets { r, rated, setUp in
+                    // Rated once, as the call was stored (a tariff is required for tickets).
+                    guard let rated, policy.shouldPrint(r, rating: rated.rating) else { return nil }
+                    return ticketMaker.request(r, rating: rated.rating, setUpBy: setUp?.label)
                 }
                 printing = AgentServices.Printing(spooler: PrintSpooler(store: agent.store, cups: Cups()))
                 Log.info("tickets: \(ruleText) calls print on \(printer) (\(kind.rawValue))")

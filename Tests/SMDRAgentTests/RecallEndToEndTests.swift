@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SMDRSerial
+import SMDRStore
 import Testing
 
 /// The whole chain as a receptionist lives it: a PBX prints on a serial line (a real pty), the
@@ -141,5 +142,11 @@ struct RecallEndToEndTests {
         let tickets = queue.stdout.split(separator: "\n").filter { $0.contains("ticket ") }
         #expect(tickets.count == 2, "\(queue.stdout)")
         #expect(tickets.first?.contains("ticket 1\t") == true && tickets.last?.contains("ticket 2 (copy)") == true, "\(queue.stdout)")
+        // The ticket on recall prints Paul's leg as it was rated when stored: 5 min to 01 42 68 12 34,
+        // 0.09 + 5 × 0.028 = 0.23, 0.28 with VAT; set up by Marie.
+        let jobs = try CallStore(path: "\(dir.path)/data/smdr.sqlite", access: .readOnly).printJobs()
+        let text = String(decoding: try #require(jobs.first { $0.ticketNumber == 1 }).content, as: UTF8.self)
+        #expect((text.contains("0,28") || text.contains("0.28")) && (text.contains("0,23") || text.contains("0.23")), "\(text)")
+        #expect(text.contains("201 Marie"), "\(text)")
     }
 }

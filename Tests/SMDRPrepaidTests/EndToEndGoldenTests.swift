@@ -121,7 +121,7 @@ func endToEndText(_ sample: EndToEndSample) throws -> String {
     var events: [CallDesk.Event] = []
     var setUp: [CallDesk.SetUpParty?] = []
     for r in records {
-        let added = desk.add(r, charge: settings.charge(r, storedRating(r, rater: rater, book: book)), receivedAt: e2eClock, requests: [])
+        let added = desk.add(r, charge: settings.charge(r, RatedCall(r, rater: rater, book: book).stored), receivedAt: e2eClock, requests: [])
         setUp.append(added.setUp)
         events += added.events
     }

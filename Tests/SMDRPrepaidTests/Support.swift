@@ -86,5 +86,5 @@ func storeCall(
     r.extension_ = extension_
     r.number = number
     try store.commit(
-        source: "pbx", records: [r], rejects: [], checkpoint: nil, receivedAt: at * 1_000_000_000, ratings: [storedRating(r, rater: rater, book: nil)])
+        source: "pbx", records: [r], rejects: [], checkpoint: nil, receivedAt: at * 1_000_000_000, ratings: [RatedCall(r, rater: rater, book: nil).stored])
 }
