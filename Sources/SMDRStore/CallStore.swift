@@ -252,13 +252,57 @@ public final class CallStore: @unchecked Sendable {
     }
 
     /// A stored call's row by its row id, or by the PBX's call id (the latest with it).
-    public func callRow(_ key: String) throws -> (row: Int64, json: String)? {
-        try db.read { db in
-            if let id = Int64(key), let r = try Row.fetchOne(db, sql: "SELECT id, COALESCE(rated_json, record_json) FROM calls WHERE id = ?", arguments: [id]) {
-                return (r[0], r[1])
+    /// A stored call with its rating, as a ticket prints it: the record and the amounts the
+    /// store keeps (millionths, the tariff's currency and decimals), read by column name.
+    public struct RatedRow: Sendable {
+        public var row: Int64
+        public var record: CallRecord
+        public var rating: StoredRating?
+    }
+
+    /// The columns of `calls` a ticket needs.
+    struct RatedRowColumns: Decodable, FetchableRecord {
+        var id: Int64
+        var record_json: String
+        var rated_json: String?
+        var rating: String?
+        var cost_micros: Int64?
+        var vat_micros: Int64?
+        var cost_incl_vat_micros: Int64?
+        var rated_units: Int?
+        var destination: String?
+        var prefix: String?
+        var band: String?
+        var tariff_version: String?
+        var rating_currency: String?
+        var rating_decimals: Int?
+        var client: String?
+        var billable: Bool?
+
+        static let selection = """
+            SELECT id, record_json, rated_json, rating, cost_micros, vat_micros, cost_incl_vat_micros, rated_units, destination, prefix, band,
+              tariff_version, rating_currency, rating_decimals, client, billable FROM calls
+            """
+
+        var rated: RatedRow? {
+            guard let record = CallRecord(jsonLine: record_json) else { return nil }
+            let stored = rating.map { status in
+                StoredRating(
+                    status: status, costMicros: cost_micros, vatMicros: vat_micros, costInclVATMicros: cost_incl_vat_micros, units: rated_units,
+                    destination: destination, prefix: prefix, band: band, tariffVersion: tariff_version, currency: rating_currency,
+                    decimals: rating_decimals, client: client, billable: billable, json: rated_json ?? record_json)
             }
-            return try Row.fetchOne(db, sql: "SELECT id, COALESCE(rated_json, record_json) FROM calls WHERE call_id = ? ORDER BY id DESC LIMIT 1", arguments: [key])
-                .map { ($0[0], $0[1]) }
+            return RatedRow(row: id, record: record, rating: stored)
+        }
+    }
+
+    /// The stored call by row number, or the latest with that PBX call id.
+    public func ratedRow(_ key: String) throws -> RatedRow? {
+        try db.read { db in
+            if let id = Int64(key), let r = try RatedRowColumns.fetchOne(db, sql: RatedRowColumns.selection + " WHERE id = ?", arguments: [id]) {
+                return r.rated
+            }
+            return try RatedRowColumns.fetchOne(db, sql: RatedRowColumns.selection + " WHERE call_id = ? ORDER BY id DESC LIMIT 1", arguments: [key])?.rated
         }
     }
 

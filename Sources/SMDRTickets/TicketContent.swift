@@ -78,24 +78,3 @@ public struct TicketContent: Sendable, Equatable {
     /// The last `digits` digits replaced by `X` (one rule for tickets, recalls and the API).
     public static func mask(_ number: String, digits: Int) -> String { AccountBook.mask(number, digits: digits) }
 }
-
-import Foundation
-
-extension TicketContent {
-    /// A ticket for a stored call, from its rated JSON form (`calls --json`): the rating fields
-    /// give cost, VAT, total, units and client; `maskDigits` comes from the business code's entry.
-    public init?(ratedJSON line: String, company: String, number: Int, copy: Bool, maskDigits: Int = 0) {
-        guard let r = CallRecord(jsonLine: line),
-            let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else { return nil }
-        self.init(call: r, rating: nil, account: nil, company: company, number: number, copy: copy)
-        number_ = (r.number ?? r.dialed).map { TicketContent.mask($0, digits: maskDigits) }
-        currency = o["rating_currency"] as? String ?? r.currency ?? ""
-        cost = (o["cost"] as? String).flatMap { Money($0) }
-        vat = (o["vat"] as? String).flatMap { Money($0) }
-        total = (o["cost_incl_vat"] as? String).flatMap { Money($0) }
-        decimals = (o["cost"] as? String).map { $0.split(separator: ".").dropFirst().first?.count ?? 0 } ?? 2
-        units = o["units"] as? Int
-        client = o["client"] as? String
-    }
-}

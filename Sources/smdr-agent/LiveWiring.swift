@@ -27,16 +27,7 @@ struct TicketMaker: Sendable {
     func request(_ r: CallRecord, charge: LegCharge?, setUpBy: String? = nil) -> CallStore.TicketRequest {
         let account = book?.account(r.accountCode)
         return request(setUpBy: setUpBy) { number, copy in
-            var content = TicketContent(call: r, rating: nil, account: account, company: self.company, number: number, copy: copy)
-            if let charge {
-                content.currency = charge.currency ?? content.currency
-                content.decimals = charge.decimals
-                content.units = charge.units ?? content.units
-                content.cost = charge.costMicros.map(Money.init(micros:))
-                content.vat = charge.vatMicros.map(Money.init(micros:))
-                content.total = charge.totalMicros.map(Money.init(micros:))
-            }
-            return content
+            TicketContent(call: r, charge: charge, account: account, company: self.company, number: number, copy: copy)
         }
     }
 
@@ -50,11 +41,10 @@ struct TicketMaker: Sendable {
 
     /// A (re)print of a stored call, queued; nil when no such call.
     func reprint(row: Int64, store: CallStore) throws -> CallStore.PrintJob? {
-        guard let (row, json) = try store.callRow(String(row)) else { return nil }
-        let mask = book?.account(CallRecordAccount.code(json))?.maskDigits ?? 0
-        return try store.enqueueTicket(callRow: row, queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
-            guard let content = TicketContent(ratedJSON: json, company: company, number: number, copy: copy, maskDigits: mask) else { return [] }
-            return kind == .listing ? layout.listing([content], company: company) : layout.render(content)
+        guard let stored = try store.ratedRow(String(row)) else { return nil }
+        return try store.enqueueTicket(callRow: stored.row, queue: queue, layout: kind.rawValue, raw: kind == .receipt) { number, copy in
+            let content = TicketContent(stored: stored, book: self.book, company: self.company, number: number, copy: copy)
+            return self.kind == .listing ? self.layout.listing([content], company: self.company) : self.layout.render(content)
         }
     }
 }

@@ -67,14 +67,14 @@ struct TicketCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.store()
-        guard let (row, json) = try store.callRow(call) else { throw ValidationError("no stored call '\(call)'") }
+        guard let stored = try store.ratedRow(call) else { throw ValidationError("no stored call '\(call)'") }
+        let row = stored.row
         let book = try loadAccounts(options.accounts)
         let layout = try options.ticketLayout
-        let code = CallRecordAccount.code(json)
-        let mask = book?.account(code)?.maskDigits ?? 0
+        let company = options.company
         func render(_ number: Int, _ copy: Bool) -> [UInt8] {
-            guard let content = TicketContent(ratedJSON: json, company: options.company, number: number, copy: copy, maskDigits: mask) else { return [] }
-            return layout.kind == .listing ? layout.listing([content], company: options.company) : layout.render(content)
+            let content = TicketContent(stored: stored, book: book, company: company, number: number, copy: copy)
+            return layout.kind == .listing ? layout.listing([content], company: company) : layout.render(content)
         }
         if preview {
             var out = OutputStream(fd: 1)
@@ -98,12 +98,6 @@ struct TicketCommand: AsyncParsableCommand {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         print("ticket \(job.ticketNumber) queued for \(queue): the printer has not taken it yet; the running agent prints it when the printer is back")
-    }
-}
-
-enum CallRecordAccount {
-    static func code(_ json: String) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["account_code"] as? String
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SMDRCore
+import SMDRRating
 import SMDRStore
 import SMDRTickets
 import Testing
@@ -25,8 +26,16 @@ struct PrintingTests {
 
     /// The bytes the layout makes for a stored call's ticket.
     func expectedTicket(_ data: String, row: Int, number: Int, copy: Bool = false) throws -> [UInt8] {
+        // What `calls --json` shows of the call (the French tariff: EUR, cents) is what the ticket prints.
         let lines = try Agent.run(["calls", "--data-dir", data, "--json"]).stdout.split(separator: "\n").map(String.init)
-        let content = try #require(TicketContent(ratedJSON: lines[row - 1], company: "ACME SA", number: number, copy: copy))
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(lines[row - 1].utf8)) as? [String: Any])
+        let r = try #require(CallRecord(jsonLine: lines[row - 1]))
+        let content = TicketContent(
+            company: "ACME SA", number: number, copy: copy, station: r.extension_, userName: r.extensionName, start: r.start,
+            durationSeconds: r.durationSeconds, direction: r.direction, dialled: r.number ?? r.dialed, units: o["units"] as? Int,
+            cost: (o["cost"] as? String).flatMap { Money($0) }, vat: (o["vat"] as? String).flatMap { Money($0) },
+            total: (o["cost_incl_vat"] as? String).flatMap { Money($0) }, currency: "EUR", decimals: 2, accountCode: r.accountCode,
+            client: o["client"] as? String)
         return TicketLayout(kind: .receipt, columns: 42, strings: .french).render(content)
     }
 
