@@ -23,21 +23,14 @@ let quick = CommandLine.arguments.contains("--quick")
 /// The record lines of a golden capture (metadata header removed), with its settings.
 func sample(_ path: String) -> (lines: [[UInt8]], options: ParseOptions, format: String)? {
     guard let data = FileManager.default.contents(atPath: "\(samplesDir)/\(path)") else { return nil }
-    var meta: [String: String] = [:]
     var body = [UInt8](data)
-    while body.first == UInt8(ascii: "#"), let nl = body.firstIndex(of: 0x0A) {
-        let line = String(decoding: body[..<nl], as: UTF8.self)
-        let parts = line.dropFirst(2).split(separator: ":", maxSplits: 1)
-        if parts.count == 2 { meta[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
-        body.removeSubrange(...nl)
-    }
+    let header = CaptureHeader(capture: body)
+    while body.first == UInt8(ascii: "#"), let nl = body.firstIndex(of: 0x0A) { body.removeSubrange(...nl) }
     var lines: [[UInt8]] = []
     var framer = Framer()
     framer.push(body) { lines.append(Array($0.bytes)) }
     framer.finish { lines.append(Array($0.bytes)) }
-    let options = ParseOptions(
-        timeZone: TimeZone(identifier: meta["Timezone"] ?? "UTC")!, year: meta["Year"].flatMap { Int($0) }, receivedAt: Date())
-    return (lines, options, meta["Format"] ?? "")
+    return (lines, header.options(receivedAt: Date()), header.format ?? "")
 }
 
 struct Row {

@@ -28,6 +28,17 @@ func darfoCapture() throws -> (bytes: [UInt8], records: [String]) {
     return (Array(body.utf8) + [0x0A], records)
 }
 
+/// An in-process agent left on `auto`, reading a loopback "PBX", on a clock the test moves.
+func autoAgent(_ name: String) throws -> (agent: Agent, clock: ManualClock, server: TestServer, connection: Int32) {
+    let server = try TestServer()
+    let clock = ManualClock()
+    let agent = try Agent(
+        sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: nil)],
+        dataDirectory: temporaryDirectory(name), options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!), clock: clock.ingestClock)
+    try agent.start()
+    return (agent, clock, server, try server.accept())
+}
+
 struct AutoDetectLiveTests {
     /// Through a real pty: 20 lines of noise, then a Panasonic capture, into an agent left on
     /// `auto`. Every record is stored once, and only the noise stays in quarantine.
@@ -68,15 +79,9 @@ struct AutoDetectLiveTests {
     /// moved by the test: nothing is slept through).
     @Test
     func undecidedLinesWaitForTheQuietPeriod() throws {
-        let dir = temporaryDirectory("auto-quiet")
-        let server = try TestServer()
-        let clock = ManualClock()
-        let agent = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: nil)],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!), clock: clock.ingestClock)
-        try agent.start()
+        let (agent, clock, server, conn) = try autoAgent("auto-quiet")
+        _ = server
         defer { agent.stop() }
-        let conn = try server.accept()
         defer { close(conn) }
         let noise = garbageLines(4)
         for line in noise { TestServer.send(conn, line) }
@@ -94,14 +99,8 @@ struct AutoDetectLiveTests {
     /// Through TCP: the same, with the noise and the capture in one connection to an in-process agent.
     @Test
     func noiseThenCaptureThroughTCP() throws {
-        let dir = temporaryDirectory("auto-tcp")
-        let server = try TestServer()
-        let clock = ManualClock()
-        let agent = try Agent(
-            sources: [SourceConfig(id: "pbx", kind: .tcpClient(host: "127.0.0.1", port: server.port, login: []), format: nil)],
-            dataDirectory: dir, options: ParseOptions(timeZone: TimeZone(identifier: "Europe/Rome")!), clock: clock.ingestClock)
-        try agent.start()
-        let conn = try server.accept()
+        let (agent, clock, server, conn) = try autoAgent("auto-tcp")
+        _ = server
         let noise = garbageLines(20)
         for line in noise { TestServer.send(conn, line) }
         // Lines that detection has not decided on yet are held until the source is quiet for a

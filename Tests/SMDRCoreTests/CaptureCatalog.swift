@@ -38,23 +38,9 @@ struct FieldGolden: CustomTestStringConvertible, Sendable {
     var settingsURL: URL { base.appendingPathExtension("settings") }
     var expectedURL: URL { base.appendingPathExtension("jsonl") }
 
-    var settings: [String: String] {
-        guard let text = try? String(contentsOf: settingsURL, encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { out[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces) }
-        }
-        return out
-    }
+    var settings: CaptureHeader { CaptureHeader(settings: (try? String(contentsOf: settingsURL, encoding: .utf8)) ?? "") }
 
-    var options: ParseOptions {
-        let m = settings
-        return ParseOptions(
-            timeZone: TimeZone(identifier: m["Timezone"] ?? "UTC")!, year: m["Year"].flatMap { Int($0) },
-            dateOrder: m["Date-Order"].flatMap { ParseOptions.DateOrder(rawValue: $0) },
-            receivedAt: Date(timeIntervalSince1970: 1_795_305_600))
-    }
+    var options: ParseOptions { settings.options(receivedAt: Date(timeIntervalSince1970: 1_795_305_600)) }
 
     static var all: [FieldGolden] {
         let root = Capture.sharedRoot.appendingPathComponent("field")

@@ -15,23 +15,9 @@ struct GoldenSample: CustomTestStringConvertible, Sendable {
     var bytes: [UInt8] { Array(try! Data(contentsOf: url)) }
 
     /// `# Key: value` lines at the top of the capture.
-    var metadata: [String: String] {
-        var out: [String: String] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            guard line.hasPrefix("# ") else { break }
-            let parts = line.dropFirst(2).split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { out[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
-        }
-        return out
-    }
+    var metadata: CaptureHeader { CaptureHeader(capture: bytes) }
 
-    var options: ParseOptions {
-        let m = metadata
-        return ParseOptions(
-            timeZone: TimeZone(identifier: m["Timezone"] ?? "UTC")!, year: m["Year"].flatMap { Int($0) },
-            dateOrder: m["Date-Order"].flatMap { ParseOptions.DateOrder(rawValue: $0) },
-            receivedAt: Date(timeIntervalSince1970: 1_795_305_600))
-    }
+    var options: ParseOptions { metadata.options(receivedAt: Date(timeIntervalSince1970: 1_795_305_600)) }
 
     static var all: [GoldenSample] {
         let root = repoRoot.appendingPathComponent("Samples")

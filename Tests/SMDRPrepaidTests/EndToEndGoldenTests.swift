@@ -41,23 +41,9 @@ struct EndToEndSample: CustomTestStringConvertible, Sendable {
 
     var bytes: [UInt8] { Array(try! Data(contentsOf: url)) }
 
-    var metadata: [String: String] {
-        var out: [String: String] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            guard line.hasPrefix("# ") else { break }
-            let parts = line.dropFirst(2).split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { out[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
-        }
-        return out
-    }
+    var metadata: CaptureHeader { CaptureHeader(capture: bytes) }
 
-    var options: ParseOptions {
-        let m = metadata
-        return ParseOptions(
-            timeZone: TimeZone(identifier: m["Timezone"] ?? "UTC")!, year: m["Year"].flatMap { Int($0) },
-            dateOrder: m["Date-Order"].flatMap { ParseOptions.DateOrder(rawValue: $0) },
-            receivedAt: Date(timeIntervalSince1970: TimeInterval(e2eClock)))
-    }
+    var options: ParseOptions { metadata.options(receivedAt: Date(timeIntervalSince1970: TimeInterval(e2eClock))) }
 
     /// Every `*.smdr` under `Samples/`, sorted (the list `GoldenSample.all` builds).
     static var all: [EndToEndSample] {
