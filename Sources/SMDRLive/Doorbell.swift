@@ -8,7 +8,7 @@ import Foundation
 public final class Doorbell: @unchecked Sendable {
     private let lock = NSLock()
     private var rung = false
-    private var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+    private var waiter: (id: UInt64, continuation: CheckedContinuation<Bool, Never>)?
     private var lastID: UInt64 = 0
 
     public init() {}
@@ -18,15 +18,16 @@ public final class Doorbell: @unchecked Sendable {
         if let w = waiter {
             waiter = nil
             lock.unlock()
-            w.continuation.resume()
+            w.continuation.resume(returning: true)
             return
         }
         rung = true
         lock.unlock()
     }
 
-    /// Returns when rung, after `seconds`, or when the task is cancelled.
-    public func wait(seconds: Double) async {
+    /// Returns when rung (true), after `seconds` or when the task is cancelled (false).
+    @discardableResult
+    public func wait(seconds: Double) async -> Bool {
         let id: UInt64 = lock.withLock {
             lastID &+= 1
             return lastID
@@ -35,13 +36,14 @@ public final class Doorbell: @unchecked Sendable {
             try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
             self?.end(id)
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        let rang = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 lock.lock()
                 if rung || Task.isCancelled {
+                    let wasRung = rung
                     rung = false
                     lock.unlock()
-                    c.resume()
+                    c.resume(returning: wasRung)
                 } else {
                     waiter = (id, c)
                     lock.unlock()
@@ -51,6 +53,7 @@ public final class Doorbell: @unchecked Sendable {
             end(id)
         }
         timer.cancel()
+        return rang
     }
 
     /// Ends wait `id` if it is still waiting (its time-out, or its task cancelled).
@@ -62,6 +65,6 @@ public final class Doorbell: @unchecked Sendable {
         }
         waiter = nil
         lock.unlock()
-        w.continuation.resume()
+        w.continuation.resume(returning: false)
     }
 }

@@ -48,7 +48,7 @@ public struct PortDetector: Sendable {
             while Date() < until {
                 guard port.wait(timeoutMillis: 50, wakeFD: -1) else { continue }
                 if case .data(let n) = buffer.withUnsafeMutableBytes({ port.read(into: $0) }) { received += buffer[0..<n] }
-                if PortDetector.heardEnough(received) { break }
+                if PortDetector.heardEnough(received, halfTimeGone: Date() > until.addingTimeInterval(-listenSeconds / 2)) { break }
             }
             port.close()
             let whole = PortDetector.wholeLines(received)
@@ -78,7 +78,7 @@ public struct PortDetector: Sendable {
             guard poll(&p, 1, 50) > 0 else { continue }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 { received += buffer[0..<n] } else if n == 0 || (errno != EAGAIN && errno != EINTR) { break reading }
-            if PortDetector.heardEnough(received) { break reading }
+            if PortDetector.heardEnough(received, halfTimeGone: Date() > until.addingTimeInterval(-listenSeconds / 2)) { break reading }
         }
         let whole = PortDetector.wholeLines(received)
         let quality = LineQuality(whole)
@@ -90,12 +90,13 @@ public struct PortDetector: Sendable {
     }
 
     /// Whether listening longer at this setting would change nothing: enough lines of text to name
-    /// the format, or plenty of bytes that are not text. (A PBX prints only when calls end, so
-    /// otherwise the whole listening time is waited.)
-    static func heardEnough(_ received: [UInt8]) -> Bool {
+    /// the format, or, past half the listening time, plenty of bytes that are not text (not
+    /// sooner: bytes a UART or adapter still held from the previous setting come first). A PBX
+    /// prints only when calls end, so otherwise the whole listening time is waited.
+    static func heardEnough(_ received: [UInt8], halfTimeGone: Bool) -> Bool {
         let quality = LineQuality(wholeLines(received))
         if quality.isText && quality.lines >= FormatDetector.sampleSize { return true }
-        return quality.bytes >= 2048 && quality.printable < 0.8
+        return halfTimeGone && quality.bytes >= 2048 && quality.printable < 0.8
     }
 
     /// The format of lines read some other way (a capture given instead of listening).
