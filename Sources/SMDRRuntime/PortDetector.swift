@@ -66,7 +66,7 @@ public struct PortDetector: Sendable {
     /// A PBX's TCP output (a PBX that prints on a socket, or a serial server): connects, sends the
     /// login lines (Panasonic: `SMDR`, then the password), listens, and names the format of what
     /// came. `settings` in the verdict is nil: a socket has no speed.
-    public func detect(host: String, port: Int, login: [String], report: (LineQuality) -> Void = { _ in }) throws -> (verdict: Verdict, bytes: Int) {
+    public func detect(host: String, port: Int, login: [String], report: (LineQuality) -> Void = { _ in }) throws -> Verdict {
         let fd = try Socket.connect(host: host, port: port, timeout: 5)
         defer { close(fd) }
         for line in login { Socket.send(fd, Array((line + "\r\n").utf8)) }
@@ -83,10 +83,10 @@ public struct PortDetector: Sendable {
         let whole = PortDetector.wholeLines(received)
         let quality = LineQuality(whole)
         report(quality)
-        if received.isEmpty { return (.silent, 0) }
-        guard quality.isText else { return (.garbage(bytes: received.count), received.count) }
+        if received.isEmpty { return .silent }
+        guard quality.isText else { return .garbage(bytes: received.count) }
         let lines = PortDetector.lines(whole)
-        return (.found(settings: nil, format: format(of: lines), lines: lines), received.count)
+        return .found(settings: nil, format: format(of: lines), lines: lines)
     }
 
     /// Whether listening longer at this setting would change nothing: enough lines of text to name

@@ -32,7 +32,7 @@ struct DetectCommand: ParsableCommand {
         let verdict: PortDetector.Verdict
         do {
             verdict = try PortDetector(listenSeconds: listenSeconds, formats: catalog.handles).detect(path: port, candidates: candidates, report: { s, q in
-                out.write("  \(s): \(q.bytes) bytes, \(Int(q.printable * 100)) % printable, \(q.lines) lines\n")
+                out.write("  \(s): \(q)\n")
                 out.flush()
             })
         } catch {

@@ -52,7 +52,7 @@ struct DoctorCommand: AsyncParsableCommand {
         // The service.
         var serviceActive: Bool?
         if FileManager.default.fileExists(atPath: "/run/systemd/system") {
-            let state = (try? capture("/usr/bin/systemctl", ["is-active", "smdr-agent.service"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+            let state = Command.run("/usr/bin/systemctl", ["is-active", "smdr-agent.service"], errors: false)?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
             serviceActive = state == "active"
             if state == "active" {
                 add(.ok, "service", "smdr-agent.service is active")
@@ -190,18 +190,6 @@ struct DoctorCommand: AsyncParsableCommand {
         return n > 12 && String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 200")
     }
 
-    func capture(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
 /// A serial port as `doctor` sees it: there or not, who may open it, who holds it, and the

@@ -206,15 +206,15 @@ struct SetupCommand: AsyncParsableCommand {
             console.say("listening to \(path), \(String(format: "%g", detector.listenSeconds)) s at each of \(candidates.count) settings; a PBX prints when a call ends, so make one now")
             do {
                 return try detector.detect(path: path, candidates: candidates, report: { [console] s, q in
-                    console.say("  \(s): \(q.bytes) bytes, \(Int(q.printable * 100)) % printable, \(q.lines) lines")
+                    console.say("  \(s): \(q)")
                 })
             } catch { throw SetupFailure("\(path): \(error)") }
         case .tcp(let host, let port):
             console.say("connecting to \(host):\(port)\(login.isEmpty ? "" : ", logging in"), listening \(String(format: "%g", detector.listenSeconds)) s; a PBX prints when a call ends, so make one now")
             do {
                 return try detector.detect(host: host, port: port, login: login) { [console] q in
-                    console.say("  \(q.bytes) bytes, \(Int(q.printable * 100)) % printable, \(q.lines) lines")
-                }.verdict
+                    console.say("  \(q)")
+                }
             } catch { throw SetupFailure("\(host):\(port): \(error)") }
         }
     }
@@ -306,8 +306,11 @@ struct SetupCommand: AsyncParsableCommand {
     }
 
     func startService(_ console: inout SetupConsole) {
-        let enabled = Command.run(systemctl, ["enable", "smdr-agent"])
-        let restarted = enabled.status == 0 ? Command.run(systemctl, ["restart", "smdr-agent"]) : enabled
+        func systemctl(_ verb: String) -> (status: Int32, output: String) {
+            Command.run(self.systemctl, [verb, "smdr-agent"]) ?? (127, "\(self.systemctl): cannot be started")
+        }
+        let enabled = systemctl("enable")
+        let restarted = enabled.status == 0 ? systemctl("restart") : enabled
         if restarted.status == 0 {
             console.say("service smdr-agent enabled and started")
         } else {
@@ -349,20 +352,4 @@ struct SetupConsole: @unchecked Sendable {
 struct SetupFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
-}
-
-/// A program run to its end, its output kept (udevadm, systemctl).
-enum Command {
-    static func run(_ program: String, _ arguments: [String]) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
-        p.arguments = program.hasPrefix("/") ? arguments : [program] + arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return (127, "\(program): \(error.localizedDescription)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }

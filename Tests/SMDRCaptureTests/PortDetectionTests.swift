@@ -147,7 +147,7 @@ struct PortDetectionTests {
             defer { pbx.stop() }
             var tries: [String] = []
             let verdict = try PortDetector(listenSeconds: 0.6).detect(path: pty.slavePath, trying: pbx.receiverIs) { s, q in
-                tries.append("\(s): \(q.bytes) bytes, \(Int(q.printable * 100)) % printable, \(q.lines) lines")
+                tries.append("\(s): \(q)")
             }
             guard case .found(let found, let id, _) = verdict else {
                 Issue.record("\(capture) at \(settings): \(verdict); tried \(tries)")

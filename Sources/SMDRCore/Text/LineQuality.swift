@@ -2,7 +2,7 @@
 /// each speed and framing by. At the wrong speed or parity a UART delivers bytes with the high
 /// bit set, NULs for framing errors and no line structure; at the right one, printable text in
 /// lines.
-public struct LineQuality: Sendable, Equatable {
+public struct LineQuality: Sendable, Equatable, CustomStringConvertible {
     public var bytes: Int
     /// Printable ASCII, tabs and line ends, as a share of all bytes (0…1).
     public var printable: Double
@@ -30,6 +30,9 @@ public struct LineQuality: Sendable, Equatable {
         printable = data.isEmpty ? 0 : Double(good) / Double(data.count)
         self.lines = lines
     }
+
+    /// `412 bytes, 98 % printable, 4 lines`: what detection tells the installer of each try.
+    public var description: String { "\(bytes) bytes, \(Int(printable * 100)) % printable, \(lines) lines" }
 
     /// Readable text in lines: the speed and framing are right.
     public var isText: Bool { bytes >= 40 && printable >= 0.95 && lines >= 2 }
