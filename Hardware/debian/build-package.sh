@@ -49,11 +49,12 @@ chmod 0644 "$debugfile"
 strip --strip-unneeded --remove-section=.comment "$root/usr/bin/smdr-agent"
 objcopy --add-gnu-debuglink="$debugfile" "$root/usr/bin/smdr-agent"
 
-# The Debian libraries it needs (libc, libudev, libcups, libsqlite3…), versioned by dpkg-shlibdeps.
+# The Debian libraries it needs (libc, libudev, libsqlite3…), versioned by dpkg-shlibdeps; libcups,
+# opened when the agent first prints (dlopen, not linked), is named by hand.
 mkdir -p "$work/src/debian"
 printf 'Source: smdr-agent\n\nPackage: smdr-agent\nArchitecture: any\n' > "$work/src/debian/control"
 depends=$(cd "$work/src" && dpkg-shlibdeps -O -e"$root/usr/bin/smdr-agent" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-depends="$depends, adduser"
+depends="$depends, libcups2, adduser"
 
 mkdir -p "$root/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)

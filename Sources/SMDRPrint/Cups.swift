@@ -11,6 +11,14 @@ public actor Cups {
 
     public init() { executor = SingleThreadExecutor(name: "cups") }
 
+    /// libcups, opened on first use (see ``LibCups``).
+    private var loaded: Result<LibCups, Failure>?
+
+    private func lib() throws(Failure) -> LibCups {
+        if loaded == nil { loaded = LibCups.open() }
+        return try loaded!.get()
+    }
+
     public struct Destination: Sendable, Equatable {
         public var name: String
         /// 3 idle, 4 processing, 5 stopped.
@@ -40,16 +48,33 @@ public actor Cups {
         public let description: String
     }
 
-    private func lastError(_ what: String) -> Failure { Failure(description: "\(what): \(String(cString: cupsLastErrorString()))") }
+    private func lastError(_ cups: LibCups, _ what: String) -> Failure {
+        Failure(description: "\(what): \(cups.lastErrorString().map { String(cString: $0) } ?? "unknown error")")
+    }
 
+    /// Throws why nothing can be printed from here: libcups cannot be opened.
+    public func checkAvailable() throws(Failure) { _ = try lib() }
+
+    /// Why nothing can be printed from here, or `nil`.
+    public func unavailable() -> String? {
+        do throws(Failure) {
+            try checkAvailable()
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// The queues CUPS knows; none when libcups cannot be opened (``unavailable()`` says why).
     public func destinations() -> [Destination] {
+        guard let cups = try? lib() else { return [] }
         var dests: UnsafeMutablePointer<cups_dest_t>?
-        let n = cupsGetDests2(nil, &dests)
-        defer { cupsFreeDests(n, dests) }
+        let n = cups.getDests2(nil, &dests)
+        defer { cups.freeDests(n, dests) }
         guard let dests else { return [] }
         return (0..<Int(n)).map { k in
             let d = dests[k]
-            func option(_ name: String) -> String? { cupsGetOption(name, d.num_options, d.options).map { String(cString: $0) } }
+            func option(_ name: String) -> String? { cups.getOption(name, d.num_options, d.options).map { String(cString: $0) } }
             return Destination(
                 name: String(cString: d.name), state: option("printer-state").flatMap { Int($0) }, message: option("printer-state-message"),
                 deviceURI: option("device-uri"), isDefault: d.is_default != 0)
@@ -58,31 +83,33 @@ public actor Cups {
 
     /// Sends one document as one job: raw bytes (ESC/POS) or text for CUPS to filter.
     public func submit(queue: String, title: String, bytes: [UInt8], raw: Bool) throws -> Int32 {
-        let job = cupsCreateJob(nil, queue, title, 0, nil)
-        guard job > 0 else { throw lastError("cannot create a job on \(queue)") }
+        let cups = try lib()
+        let job = cups.createJob(nil, queue, title, 0, nil)
+        guard job > 0 else { throw lastError(cups, "cannot create a job on \(queue)") }
         let format = raw ? CUPS_FORMAT_RAW : CUPS_FORMAT_TEXT
-        guard cupsStartDocument(nil, queue, job, title, format, 1) == HTTP_STATUS_CONTINUE else {
-            let e = lastError("cannot start the document on \(queue)")
-            cupsCancelJob(queue, job)
+        guard cups.startDocument(nil, queue, job, title, format, 1) == HTTP_STATUS_CONTINUE else {
+            let e = lastError(cups, "cannot start the document on \(queue)")
+            _ = cups.cancelJob(queue, job)
             throw e
         }
         let status = bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { cupsWriteRequestData(nil, $0.baseAddress, $0.count) }
+            b.withMemoryRebound(to: CChar.self) { cups.writeRequestData(nil, $0.baseAddress, $0.count) }
         }
         guard status == HTTP_STATUS_CONTINUE else {
-            let e = lastError("cannot send the ticket to \(queue)")
-            cupsCancelJob(queue, job)
+            let e = lastError(cups, "cannot send the ticket to \(queue)")
+            _ = cups.cancelJob(queue, job)
             throw e
         }
-        guard cupsFinishDocument(nil, queue) == IPP_STATUS_OK else { throw lastError("cannot finish the job on \(queue)") }
+        guard cups.finishDocument(nil, queue) == IPP_STATUS_OK else { throw lastError(cups, "cannot finish the job on \(queue)") }
         return job
     }
 
     /// Every job CUPS knows for a queue (finished ones included).
     public func jobs(queue: String) -> [Job] {
+        guard let cups = try? lib() else { return [] }
         var jobs: UnsafeMutablePointer<cups_job_t>?
-        let n = cupsGetJobs2(nil, &jobs, queue, 0, CUPS_WHICHJOBS_ALL)
-        defer { cupsFreeJobs(n, jobs) }
+        let n = cups.getJobs2(nil, &jobs, queue, 0, CUPS_WHICHJOBS_ALL)
+        defer { cups.freeJobs(n, jobs) }
         guard let jobs, n > 0 else { return [] }
         return (0..<Int(n)).map { k in
             let j = jobs[k]

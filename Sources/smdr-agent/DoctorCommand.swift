@@ -125,8 +125,11 @@ struct DoctorCommand: AsyncParsableCommand {
 
         // The printer.
         if let printer = c.tickets?.printer {
-            let destinations = await Cups().destinations()
-            if let d = destinations.first(where: { $0.name == printer }) {
+            let cups = Cups()
+            let destinations = await cups.destinations()
+            if let why = await cups.unavailable() {
+                add(.action, "printer", why)
+            } else if let d = destinations.first(where: { $0.name == printer }) {
                 if d.state == 5 {
                     add(.action, "printer", "\(printer) is stopped\(d.message.map { " (\($0))" } ?? ""): tickets wait; cupsenable \(printer) when it is fixed")
                 } else {

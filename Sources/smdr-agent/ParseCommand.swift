@@ -45,7 +45,7 @@ struct ParseCommand: ParsableCommand {
 
         let sink = Sink(multipleFiles: files.count > 1, explain: explain)
         var formats = Set<String>()
-        let pipeline = StreamPipeline(candidates: candidates, chosen: chosen) { received in
+        let pipeline = StreamPipeline(candidates: candidates, chosen: chosen, consumeOnReader: true) { received in
             ParseOptions(timeZone: zone, year: year, dateOrder: dateOrder, receivedAt: received)
         }
         let ok = pipeline.run(files: files, sink: sink, formatsSeen: &formats)
@@ -106,46 +106,57 @@ struct ParseCommand: ParsableCommand {
             self.explain = explain
         }
 
-        func consume(_ events: [ParseEvent], file: String) {
+        func consume(_ events: inout [ParseEvent], file: String) {
             if file != currentFile {
                 currentFile = file
                 rejectOffsets = []
             }
-            for e in events {
-                switch e {
-                case .record(let r):
-                    let lines = ParseCommand.lineCount(r.raw)
-                    if explain {
-                        out.write("\(r.line)\trecord\t\(lines > 1 ? "\(lines) lines" : "")\t\(TerminalText.safe(r.raw.split(separator: "\n").first.map(String.init) ?? ""))\n")
-                    } else {
-                        RecordJSON.append(r, to: &out.buffer)
-                        out.buffer.append(0x0A)
-                    }
-                    totals.records += 1
-                    totals.recordLines += lines
-                    out.flushIfFull()
-                case .reject(let r):
-                    if explain {
-                        out.write("\(r.line)\treject\t\(TerminalText.safe(r.reason))\t\(TerminalText.safe(r.text))\n")
-                    } else {
-                        RecordJSON.append(r, file: multipleFiles ? file : nil, to: &err.buffer)
-                        err.buffer.append(0x0A)
-                        err.flushIfFull()
-                    }
-                    totals.rejected += 1
-                    rejectOffsets.append(r.offset)
-                case .skip(let line, let kind, let detail):
-                    if explain { out.write("\(line)\tskip\t\(kind.rawValue)\(detail.map { ": " + TerminalText.safe($0) } ?? "")\t\n") }
-                    totals.skipped[kind, default: 0] += 1
-                case .formatFound(let change):
-                    guard let from = change.replayFrom else { continue }
-                    let taken = rejectOffsets.filter { $0 >= from }.count
-                    rejectOffsets.removeAll { $0 >= from }
-                    totals.rejected -= taken
-                    let what = change.previous.map { "the stream changed format, \($0) → \(change.format)" } ?? "format recognised: \(change.format)"
-                    let note = "\(multipleFiles ? file + ": " : "")line \(change.line): \(what); the \(taken) line(s) rejected above from there are read again"
-                    if explain { out.write("\(change.line)\tformat\t\(note)\t\n") } else { err.write("smdr-agent: \(note)\n") }
+            // Each event is moved out of the batch (a blank skip left in its place), so a record is
+            // neither copied nor retained field by field on its way to JSON.
+            events.withUnsafeMutableBufferPointer { batch in
+                for i in batch.indices {
+                    var e = ParseEvent.skip(line: 0, kind: .blank)
+                    swap(&e, &batch[i])
+                    consume(e, file: file)
                 }
+            }
+            events.removeAll(keepingCapacity: true)
+        }
+
+        private func consume(_ e: consuming ParseEvent, file: String) {
+            switch e {
+            case .record(let r):
+                let lines = ParseCommand.lineCount(r.raw)
+                if explain {
+                    out.write("\(r.line)\trecord\t\(lines > 1 ? "\(lines) lines" : "")\t\(TerminalText.safe(r.raw.split(separator: "\n").first.map(String.init) ?? ""))\n")
+                } else {
+                    RecordJSON.append(r, to: &out.buffer)
+                    out.buffer.append(0x0A)
+                }
+                totals.records += 1
+                totals.recordLines += lines
+                out.flushIfFull()
+            case .reject(let r):
+                if explain {
+                    out.write("\(r.line)\treject\t\(TerminalText.safe(r.reason))\t\(TerminalText.safe(r.text))\n")
+                } else {
+                    RecordJSON.append(r, file: multipleFiles ? file : nil, to: &err.buffer)
+                    err.buffer.append(0x0A)
+                    err.flushIfFull()
+                }
+                totals.rejected += 1
+                rejectOffsets.append(r.offset)
+            case .skip(let line, let kind, let detail):
+                if explain { out.write("\(line)\tskip\t\(kind.rawValue)\(detail.map { ": " + TerminalText.safe($0) } ?? "")\t\n") }
+                totals.skipped[kind, default: 0] += 1
+            case .formatFound(let change):
+                guard let from = change.replayFrom else { return }
+                let taken = rejectOffsets.filter { $0 >= from }.count
+                rejectOffsets.removeAll { $0 >= from }
+                totals.rejected -= taken
+                let what = change.previous.map { "the stream changed format, \($0) → \(change.format)" } ?? "format recognised: \(change.format)"
+                let note = "\(multipleFiles ? file + ": " : "")line \(change.line): \(what); the \(taken) line(s) rejected above from there are read again"
+                if explain { out.write("\(change.line)\tformat\t\(note)\t\n") } else { err.write("smdr-agent: \(note)\n") }
             }
         }
     }

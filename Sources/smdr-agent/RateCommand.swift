@@ -81,7 +81,8 @@ final class RatingSink: EventSink, @unchecked Sendable {
         self.multipleFiles = multipleFiles
     }
 
-    func consume(_ events: [ParseEvent], file: String) {
+    func consume(_ events: inout [ParseEvent], file: String) {
+        defer { events.removeAll(keepingCapacity: true) }
         for e in events {
             switch e {
             case .record(let r):

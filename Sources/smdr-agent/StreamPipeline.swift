@@ -10,14 +10,18 @@ import Glibc
 protocol EventSink: AnyObject, Sendable {
     var out: OutputStream { get set }
     var err: OutputStream { get set }
-    func consume(_ events: [ParseEvent], file: String)
+    /// Consumes the batch and leaves `events` empty (it may move the records out rather than copy them).
+    func consume(_ events: inout [ParseEvent], file: String)
 }
 
-/// Reads input files in 1 MiB chunks and parses them on the calling thread; a serial writer queue
-/// turns the events into output, so both cores work and order is kept. At most 4 batches wait.
+/// Reads input files in 64 KiB chunks and parses them on the calling thread. The events are
+/// consumed either on that thread too (`parse`: turning a record into JSON costs less than handing
+/// it to another thread, and it is freed by the thread that made it), or on a serial writer queue
+/// (`rate`: rating is heavy enough that both cores should work), in order. At most 2 batches wait.
 struct StreamPipeline {
     let candidates: [FormatHandle]
     let chosen: FormatHandle?
+    var consumeOnReader = false
     let options: (Date) -> ParseOptions
 
     /// Returns whether every input was read and recognised; formats seen go to `formatsSeen`.
@@ -26,16 +30,23 @@ struct StreamPipeline {
         let inFlight = DispatchSemaphore(value: 2)
         func hand(_ events: inout [ParseEvent], file: String) {
             guard !events.isEmpty else { return }
+            if consumeOnReader {
+                sink.consume(&events, file: file)
+                return
+            }
             let batch = events
             events = []
             events.reserveCapacity(batch.count)
             inFlight.wait()
             writer.async {
-                sink.consume(batch, file: file)
+                var taken = batch
+                sink.consume(&taken, file: file)
                 inFlight.signal()
             }
         }
-        func message(_ text: String) { writer.async { sink.err.write(text) } }
+        func message(_ text: String) {
+            if consumeOnReader { sink.err.write(text) } else { writer.async { sink.err.write(text) } }
+        }
         var ok = true
         for file in files {
             let name = file == "-" ? "<stdin>" : file

@@ -105,7 +105,9 @@ struct PrintersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "printers", abstract: "List CUPS destinations and their state.")
 
     func run() async throws {
-        let dests = await Cups().destinations()
+        let cups = Cups()
+        try await cups.checkAvailable()
+        let dests = await cups.destinations()
         if dests.isEmpty { print("no printers: add one with lpadmin (see Hardware/receipt-printer.md)") }
         for d in dests {
             print("\(d.name)\(d.isDefault ? " (default)" : "")  \(d.stateName)  \(d.deviceURI ?? "")\(d.message.map { "  \($0)" } ?? "")")

@@ -25,4 +25,26 @@ struct JSONWriterTests {
             #expect(!raw.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte in the output: \(bytes)")
         }
     }
+
+    /// The escape check reads short text as overlapping words: every ASCII byte, at every place of
+    /// every length up to 17, must come back intact and never raw when it is a control byte.
+    @Test func everyASCIIByteAtEveryPlaceOfShortText() throws {
+        for length in 1...17 {
+            for at in 0..<length {
+                for b in UInt8(0)...0x7F {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[at] = b
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    var w = JSONWriter()
+                    w.openArray()
+                    w.element()
+                    w.string(text)
+                    w.closeArray()
+                    let parsed = try JSONSerialization.jsonObject(with: Data(w.out)) as? [String]
+                    #expect(parsed == [text], "\(bytes)")
+                    #expect(!w.out.contains { $0 < 0x20 || $0 == 0x7F }, "\(bytes)")
+                }
+            }
+        }
+    }
 }

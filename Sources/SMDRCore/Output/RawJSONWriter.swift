@@ -25,10 +25,24 @@ public struct RawJSONWriter {
         p += 1
     }
 
+    /// Copies bytes. Most JSON pieces are short (a key, an extension, a time), so up to 16 bytes
+    /// are moved as two overlapping words rather than through a call to `memmove`.
     @inline(__always) public mutating func copy(_ buf: UnsafeRawBufferPointer) {
-        guard let base = buf.baseAddress, buf.count > 0 else { return }
-        UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: buf.count)
-        p += buf.count
+        guard let base = buf.baseAddress else { return }
+        let n = buf.count
+        let to = UnsafeMutableRawPointer(p)
+        if n >= 8 && n <= 16 {
+            to.storeBytes(of: base.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            (to + (n - 8)).storeBytes(of: base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            to.storeBytes(of: base.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            (to + (n - 4)).storeBytes(of: base.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), as: UInt32.self)
+        } else if n > 16 {
+            to.copyMemory(from: base, byteCount: n)
+        } else {
+            for i in 0..<n { p[i] = buf[i] }
+        }
+        p += n
     }
 
     public mutating func open() {
@@ -147,26 +161,39 @@ public struct RawJSONWriter {
     }
 
     /// Whether any byte is a control byte (< 0x20 or 0x7F), a quote or a backslash. Eight bytes
-    /// at a time: a zero byte in `w ^ c` marks a byte equal to `c`, the classic has-zero test.
+    /// at a time: a zero byte in `w ^ c` marks a byte equal to `c`, the classic has-zero test. A
+    /// string shorter than eight bytes is read as two overlapping halves (padded with `A`), a
+    /// longer one's tail as the last eight bytes: no byte-by-byte loop, whatever the length.
     @inline(__always)
     static func needsEscape(_ buf: UnsafeRawBufferPointer) -> Bool {
+        let n = buf.count
+        guard n > 0 else { return false }
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                if wordNeedsEscape(buf.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
+                i += 8
+            }
+            return i < n && wordNeedsEscape(buf.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+        }
+        let padding: UInt64 = 0x4141_4141_4141_4141
+        if n >= 4 {
+            let w = UInt64(buf.loadUnaligned(as: UInt32.self)) | UInt64(buf.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+            return wordNeedsEscape(w)
+        }
+        if n >= 2 {
+            let w = UInt64(buf.loadUnaligned(as: UInt16.self)) | UInt64(buf.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self)) << 16
+            return wordNeedsEscape(w | padding << 32)
+        }
+        return wordNeedsEscape(UInt64(buf[0]) | padding << 8)
+    }
+
+    @inline(__always) static func wordNeedsEscape(_ w: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        @inline(__always) func hasLess(_ v: UInt64, _ k: UInt64) -> Bool { (v &- ones &* k) & ~v & highs != 0 }
-        var i = 0
-        let n = buf.count
-        while i + 8 <= n {
-            let w = buf.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if hasLess(w, 0x20) || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C)) || hasZero(w ^ (ones &* 0x7F)) { return true }
-            i += 8
-        }
-        while i < n {
-            let b = buf[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { return true }
-            i += 1
-        }
-        return false
+        let below20 = (w &- ones &* 0x20) & ~w & highs != 0
+        return below20 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C)) || hasZero(w ^ (ones &* 0x7F))
     }
 
     /// Runs `body` with a writer on memory of `bound` bytes (on the stack when small) and appends

@@ -16,9 +16,11 @@ public enum RecordJSON {
         n += s(r.format) + s(r.raw) + s(r.extension_) + s(r.extensionName) + s(r.trunk) + s(r.number) + s(r.dialed)
         n += s(r.accountCode) + s(r.pbxCost) + s(r.currency) + s(r.callID) + 32
         if r.flags.rawValue != 0 { for flag in CallFlag.allCases where r.flags.contains(flag) { n += s(flag.rawValue) + 1 } }
-        for e in r.extras {
-            n += s(e.key) + 2
-            if case .string(let v) = e.value { n += s(v) } else { n += RawJSONWriter.scalarBound }
+        r.extras.withUnsafeBufferPointer { extras in  // borrowed: no copy of each field
+            for i in extras.indices {
+                n += s(extras[i].key) + 2
+                if case .string(let v) = extras[i].value { n += s(v) } else { n += RawJSONWriter.scalarBound }
+            }
         }
         return n
     }
@@ -58,12 +60,14 @@ public enum RecordJSON {
             }
         }
         w.byte(UInt8(ascii: "]"))
-        for e in r.extras {
-            w.key(e.key)
-            switch e.value {
-            case .string(let s): w.string(s)
-            case .int(let i): w.int(i)
-            case .bool(let b): w.bool(b)
+        r.extras.withUnsafeBufferPointer { extras in
+            for i in extras.indices {
+                w.key(extras[i].key)
+                switch extras[i].value {
+                case .string(let s): w.string(s)
+                case .int(let i): w.int(i)
+                case .bool(let b): w.bool(b)
+                }
             }
         }
         w.byte(UInt8(ascii: "}"))
