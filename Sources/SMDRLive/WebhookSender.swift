@@ -33,7 +33,18 @@ public struct WebhookEndpoint: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    public var route: CallStore.WebhookRoute { CallStore.WebhookRoute(name: name, types: types, destinations: destinations) }
+    /// Whether this endpoint receives an event: its types (all when none are named), and for a
+    /// recall its destinations (all when none are named).
+    public func wants(type: String, destination: String?) -> Bool {
+        if let types, !types.contains(type) { return false }
+        if let destinations, type == "recall", !destinations.contains(destination ?? "") { return false }
+        return true
+    }
+
+    /// The outboxes of these endpoints, for the store to fill in each event's transaction.
+    public static func outboxes(_ endpoints: [WebhookEndpoint]) -> CallStore.OutboxRecipients {
+        CallStore.OutboxRecipients { type, destination in endpoints.filter { $0.wants(type: type, destination: destination) }.map(\.name) }
+    }
 
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with
     /// the shared secret and rejects old timestamps (replay).

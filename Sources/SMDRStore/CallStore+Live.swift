@@ -50,22 +50,12 @@ extension CallStore {
                 """)
     }
 
-    /// Which events a webhook endpoint receives (nil: every type / every destination).
-    public struct WebhookRoute: Sendable {
-        public var name: String
-        public var types: Set<String>?
-        public var destinations: Set<String>?
-        public init(name: String, types: Set<String>?, destinations: Set<String>?) {
-            self.name = name
-            self.types = types
-            self.destinations = destinations
-        }
-
-        func wants(type: String, destination: String?) -> Bool {
-            if let types, !types.contains(type) { return false }
-            if let destinations, type == "recall", !destinations.contains(destination ?? "") { return false }
-            return true
-        }
+    /// Which outboxes an event of a type (and a recall's destination) goes to. The store applies
+    /// it, the live side says what it is: the store knows tables, not webhook rules.
+    public struct OutboxRecipients: Sendable {
+        public let names: @Sendable (_ type: String, _ destination: String?) -> [String]
+        public init(_ names: @escaping @Sendable (_ type: String, _ destination: String?) -> [String]) { self.names = names }
+        public static let none = OutboxRecipients { _, _ in [] }
     }
 
     public struct LegPlacement: Sendable {
@@ -150,7 +140,7 @@ extension CallStore {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// Writes the live side of a batch inside the caller's transaction.
-    static func writeLive(_ db: Database, source: String, live: LiveBatch, routes: [WebhookRoute]) throws {
+    static func writeLive(_ db: Database, source: String, live: LiveBatch, routes: OutboxRecipients) throws {
         let place = try db.cachedStatement(
             sql: "UPDATE calls SET call_key = ?, leg_role = ?, leg_party = ?, allowed_end_utc = ?, exceeded_s = ? WHERE source = ? AND journal_offset = ?")
         var row = RowBinder(place, db)
@@ -180,7 +170,7 @@ extension CallStore {
     }
 
     @discardableResult
-    static func insertEvent(_ db: Database, _ e: NewEvent, routes: [WebhookRoute], at: Int64 = now()) throws -> Int64 {
+    static func insertEvent(_ db: Database, _ e: NewEvent, routes: OutboxRecipients, at: Int64 = now()) throws -> Int64 {
         // Cached statements: one event per call on the ingest path.
         var row = RowBinder(try db.cachedStatement(sql: "INSERT INTO events (type, at, destination, json) VALUES (?, ?, ?, ?)"), db)
         row.text(e.type)
@@ -189,9 +179,9 @@ extension CallStore {
         row.text(e.json)
         try row.run()
         let id = db.lastInsertedRowID
-        for r in routes where r.wants(type: e.type, destination: e.destination) {
+        for name in routes.names(e.type, e.destination) {
             try db.cachedStatement(sql: "INSERT INTO webhook_outbox (event_id, endpoint, state, next_at) VALUES (?, ?, 'pending', ?)")
-                .execute(arguments: [id, r.name, at * 1000])
+                .execute(arguments: [id, name, at * 1000])
         }
         return id
     }
@@ -199,14 +189,14 @@ extension CallStore {
     /// Live results produced with no record (calls closed by their quiet period, source changes).
     public func commitLive(source: String, _ live: LiveBatch) throws {
         guard !live.isEmpty else { return }
-        let routes = webhookRoutes
+        let routes = outboxes
         try db.write { db in try CallStore.writeLive(db, source: source, live: live, routes: routes) }
     }
 
     /// An event with no batch (an alert, a source going up or down).
     @discardableResult
     public func addEvent(_ e: NewEvent) throws -> Int64 {
-        let routes = webhookRoutes
+        let routes = outboxes
         return try db.write { db in try CallStore.insertEvent(db, e, routes: routes) }
     }
 

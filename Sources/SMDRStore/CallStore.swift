@@ -15,9 +15,10 @@ import SMDRCore
 public final class CallStore: @unchecked Sendable {
     public let path: String
     let db: DatabasePool
-    /// Webhook endpoints and what they receive: every event gets an outbox row per endpoint.
-    /// Set once before the agent starts.
-    public nonisolated(unsafe) var webhookRoutes: [WebhookRoute] = []
+    /// The outboxes an event goes to (webhook endpoint names), decided by the live side: the store
+    /// writes one outbox row per name in the event's own transaction, so a committed event is
+    /// never without its deliveries. Set once before the agent starts.
+    public nonisolated(unsafe) var outboxes: OutboxRecipients = .none
 
     /// How a process uses the store: the agent and commands that change it write; commands that
     /// only look (`calls`, `report`) open it read-only and never take its write lock.
@@ -375,7 +376,7 @@ public final class CallStore: @unchecked Sendable {
         // ingester, while the previous batch is written); otherwise here.
         let json = recordJSON ?? records.map(RecordJSON.line)
         precondition(json.count == records.count, "one JSON form per record")
-        let routes = webhookRoutes
+        let routes = outboxes
         return try db.write { db in
             var inserted = 0
             let insert = try db.cachedStatement(
@@ -588,7 +589,7 @@ public final class CallStore: @unchecked Sendable {
 
     /// An alarm, and its `alert` event (stream and webhooks) in the same transaction.
     public func raiseAlarm(source: String?, kind: String, message: String) throws {
-        let routes = webhookRoutes
+        let routes = outboxes
         try db.write { db in
             try db.execute(
                 sql: "INSERT INTO alarms (source, kind, message, raised_at) VALUES (?, ?, ?, ?)",

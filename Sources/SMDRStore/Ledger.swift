@@ -66,7 +66,7 @@ public final class Ledger: @unchecked Sendable {
         var result: T?
         var after: ([String: Int64], Int64)?
         try store.db.write { db in
-            let tx = LedgerTransaction(db: db, balances: balances, lastEntry: lastEntry, routes: store.webhookRoutes, now: clock())
+            let tx = LedgerTransaction(db: db, balances: balances, lastEntry: lastEntry, routes: store.outboxes, now: clock())
             try tx.refresh()
             result = try body(tx)
             after = (tx.balances, tx.lastEntry)
@@ -80,7 +80,7 @@ public final class Ledger: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let (b, last) = try store.db.read { db in
-            let tx = LedgerTransaction(db: db, balances: balances, lastEntry: lastEntry, routes: [], now: clock())
+            let tx = LedgerTransaction(db: db, balances: balances, lastEntry: lastEntry, routes: .none, now: clock())
             try tx.refresh()
             return (tx.balances, tx.lastEntry)
         }
@@ -194,7 +194,7 @@ public final class Ledger: @unchecked Sendable {
 /// One write transaction on the ledger, valid only inside ``Ledger/write(_:)``.
 public final class LedgerTransaction {
     let db: Database
-    let routes: [CallStore.WebhookRoute]
+    let routes: CallStore.OutboxRecipients
     public private(set) var balances: [String: Int64]
     var lastEntry: Int64
     /// Balances when the transaction began, for the accounts it touched.
@@ -203,7 +203,7 @@ public final class LedgerTransaction {
     /// The transaction's time (epoch seconds).
     public let now: Int64
 
-    init(db: Database, balances: [String: Int64], lastEntry: Int64, routes: [CallStore.WebhookRoute], now: Int64) {
+    init(db: Database, balances: [String: Int64], lastEntry: Int64, routes: CallStore.OutboxRecipients, now: Int64) {
         self.now = now
         self.db = db
         self.balances = balances

@@ -65,7 +65,7 @@ final class LiveWiring: @unchecked Sendable {
                 retry: Backoff(initial: w.retry_initial ?? 1, maximum: w.retry_max ?? 300), giveUpAfterSeconds: w.give_up_after ?? 72 * 3600,
                 timeoutSeconds: w.timeout ?? 10)
         }
-        store.webhookRoutes = endpoints.map(\.route)
+        store.outboxes = WebhookEndpoint.outboxes(endpoints)
         hub = try EventHub(store: store)
         let sender = endpoints.isEmpty ? nil : WebhookSender(store: store, endpoints: endpoints) { endpoint, message in
             Log.warning("ALARM webhook: \(message)")
