@@ -13,16 +13,7 @@ struct JSONWriterTests {
             // Mostly plain text, sometimes one special byte at a random place (both scan paths).
             var bytes = (0..<length).map { _ in UInt8.random(in: 0x41...0x5A, using: &rng) }
             if k % 2 == 0, length > 0 { bytes[Int.random(in: 0..<length, using: &rng)] = alphabet.randomElement(using: &rng)! }
-            let text = String(decoding: bytes, as: UTF8.self)
-            var w = JSONWriter()
-            w.openArray()
-            w.element()
-            w.string(text)
-            w.closeArray()
-            let parsed = try JSONSerialization.jsonObject(with: Data(w.out)) as? [String]
-            #expect(parsed == [text], "\(bytes)")
-            let raw = String(decoding: w.out, as: UTF8.self)
-            #expect(!raw.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte in the output: \(bytes)")
+            try expectRoundTrip(bytes)
         }
     }
 
@@ -34,17 +25,22 @@ struct JSONWriterTests {
                 for b in UInt8(0)...0x7F {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
                     bytes[at] = b
-                    let text = String(decoding: bytes, as: UTF8.self)
-                    var w = JSONWriter()
-                    w.openArray()
-                    w.element()
-                    w.string(text)
-                    w.closeArray()
-                    let parsed = try JSONSerialization.jsonObject(with: Data(w.out)) as? [String]
-                    #expect(parsed == [text], "\(bytes)")
-                    #expect(!w.out.contains { $0 < 0x20 || $0 == 0x7F }, "\(bytes)")
+                    try expectRoundTrip(bytes)
                 }
             }
         }
+    }
+
+    /// The text written as a one-string JSON array parses back to itself, with no raw control byte.
+    private func expectRoundTrip(_ bytes: [UInt8]) throws {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var w = JSONWriter()
+        w.openArray()
+        w.element()
+        w.string(text)
+        w.closeArray()
+        let parsed = try JSONSerialization.jsonObject(with: Data(w.out)) as? [String]
+        #expect(parsed == [text], "\(bytes)")
+        #expect(!w.out.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte in the output: \(bytes)")
     }
 }
