@@ -9,7 +9,7 @@ public enum RatedRecordJSON {
     public static func append(_ record: CallRecord, _ rating: Rating, account: AccountBook.Account?, accountUnknown: Bool, to out: inout [UInt8]) {
         var r = record
         r.units = rating.units ?? record.units
-        r.extras.append(contentsOf: fields(rating, account: account, accountUnknown: accountUnknown, pbxUnits: record.units))
+        r.addExtras(fields(rating, account: account, accountUnknown: accountUnknown, pbxUnits: record.units))
         RecordJSON.append(r, to: &out)
     }
 

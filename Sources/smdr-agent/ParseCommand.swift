@@ -61,27 +61,6 @@ struct ParseCommand: ParsableCommand {
         if !ok { throw ExitCode(1) }
     }
 
-    /// Lines in a record's raw text (a multi-line record joins its lines with LF); memchr, not a
-    /// byte loop: this runs for every record on the writer thread.
-    static func lineCount(_ raw: String) -> Int {
-        var n = 1
-        let done: Bool? = raw.utf8.withContiguousStorageIfAvailable { (b: UnsafeBufferPointer<UInt8>) -> Bool in
-            let bytes = UnsafeRawBufferPointer(b)
-            guard let start = bytes.baseAddress else { return true }
-            var at = 0
-            while at < bytes.count {
-                let from: UnsafeRawPointer = start + at
-                guard let hit = memchr(from, 0x0A, bytes.count - at) else { break }
-                n += 1
-                let skipped: Int = UnsafeRawPointer(hit) - from
-                at += skipped + 1
-            }
-            return true
-        }
-        if done == nil { n = raw.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 } }
-        return n
-    }
-
     struct Totals {
         var records = 0
         /// Lines the records were read from (a multi-line record counts each of its lines).
@@ -126,7 +105,7 @@ struct ParseCommand: ParsableCommand {
         private func consume(_ e: consuming ParseEvent, file: String) {
             switch e {
             case .record(let r):
-                let lines = ParseCommand.lineCount(r.raw)
+                let lines = r.rawLineCount
                 if explain {
                     out.write("\(r.line)\trecord\t\(lines > 1 ? "\(lines) lines" : "")\t\(TerminalText.safe(r.raw.split(separator: "\n").first.map(String.init) ?? ""))\n")
                 } else {

@@ -109,8 +109,8 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
                 return out.append(line.reject("field 5 (Direction) must be I or O, found '\(str(5) ?? "")'", format: id))
             }
 
-            var r = CallRecord(format: id, raw: t.string(0..<t.count) ?? "", line: line.number, offset: line.offset)
-            r.extras.reserveCapacity(fieldCount > 17 ? 16 : 8)
+            // Text fields are columns of the line, kept as ranges of it (no String each).
+            var r = CallRecord(format: id, rawText: t, line: line.number, offset: line.offset)
             r.durationSeconds = connected
             r.ringSeconds = ring
             r.holdSeconds = t.int(f(16))
@@ -121,72 +121,74 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
             r.direction = isInternal ? .internal : (incoming ? .incoming : .outgoing)
             r.answered = connected > 0
 
+            /// Whether columns `c` start with `word` (letters compared without case when `anyCase`).
+            func starts(_ c: Range<Int>, _ word: StaticString, anyCase: Bool = false) -> Bool {
+                word.withUTF8Buffer { w in
+                    guard c.count >= w.count else { return false }
+                    for k in 0..<w.count {
+                        let b = t.p[c.lowerBound + k]
+                        if b != w[k] && !(anyCase && b | 0x20 == w[k]) { return false }
+                    }
+                    return true
+                }
+            }
+
             // Parties: the extension side is charged; the line side is the trunk.
             let p1 = f(12), p2 = f(14)
             let p1Kind = first(12), p2Kind = first(14)
-            let p1Name = str(13), p2Name = str(15)
             if p1Kind == UInt8(ascii: "E") {
-                r.extension_ = t.string((p1.lowerBound + 1)..<p1.upperBound)
-                r.extensionName = p1Name
+                r.setText(.extension_, t, (p1.lowerBound + 1)..<p1.upperBound)
+                r.setText(.extensionName, t, f(13))
             } else if p2Kind == UInt8(ascii: "E") {
-                r.extension_ = t.string((p2.lowerBound + 1)..<p2.upperBound)
-                r.extensionName = p2Name
+                r.setText(.extension_, t, (p2.lowerBound + 1)..<p2.upperBound)
+                r.setText(.extensionName, t, f(15))
             }
-            let p1Device = t.string(p1), p2Device = t.string(p2)
             if p1Kind == UInt8(ascii: "T") {
-                r.trunk = p1Device
-                r.setExtra("trunk_name", p1Name)
+                r.setText(.trunk, t, p1)
+                r.setExtra("trunk_name", t, f(13))
             } else if p2Kind == UInt8(ascii: "T") {
-                r.trunk = p2Device
-                r.setExtra("trunk_name", p2Name)
+                r.setText(.trunk, t, p2)
+                r.setExtra("trunk_name", t, f(15))
             }
-            if p1Kind == UInt8(ascii: "V") || p2Kind == UInt8(ascii: "V") {
-                for (kind, name) in [(p1Kind, p1Name), (p2Kind, p2Name)] where kind == UInt8(ascii: "V") {
-                    let n = name ?? ""
-                    if n.hasPrefix("VM ") { r.flags.insert(.voicemail) }
-                    if n.hasPrefix("CO ") { r.flags.insert(.conference) }
-                }
+            for (kind, name) in [(p1Kind, f(13)), (p2Kind, f(15))] where kind == UInt8(ascii: "V") {
+                if starts(name, "VM ") { r.flags.insert(.voicemail) }
+                if starts(name, "CO ") { r.flags.insert(.conference) }
             }
-            let calledNumber = str(6)
-            if calledNumber == "Voice Mail" { r.flags.insert(.voicemail) }
+            let called = f(6)
+            if called.count == 10 && starts(called, "Voice Mail") { r.flags.insert(.voicemail) }
 
             // The other party's number.
-            let caller = str(4)
+            let caller = f(4)
             if incoming {
-                if let caller {
-                    if caller.utf8.first.map({ $0 | 0x20 == UInt8(ascii: "a") || $0 | 0x20 == UInt8(ascii: "w") }) == true,
-                        caller.lowercased().hasPrefix("anonymous") || caller.lowercased() == "withheld"
-                    {
-                        r.flags.insert(.withheld)
-                    } else {
-                        // SIP callers come as number@ip.
-                        let c = f(4)
-                        var end = c.upperBound
-                        for i in c where t.p[i] == UInt8(ascii: "@") {
-                            end = i
-                            break
-                        }
-                        r.number = t.string(c.lowerBound..<end)?.phoneDigits
-                    }
-                } else {
+                if caller.isEmpty {
                     r.flags.insert(.withheld)
+                } else if starts(caller, "anonymous", anyCase: true) || (caller.count == 8 && starts(caller, "withheld", anyCase: true)) {
+                    r.flags.insert(.withheld)
+                } else {
+                    // SIP callers come as number@ip.
+                    var end = caller.upperBound
+                    for i in caller where t.p[i] == UInt8(ascii: "@") {
+                        end = i
+                        break
+                    }
+                    r.setDigits(.number, t, caller.lowerBound..<end)
                 }
             } else {
-                r.number = calledNumber?.phoneDigits
+                r.setDigits(.number, t, called)
             }
-            r.dialed = str(7)
-            r.accountCode = str(8)
-            r.callID = str(10)
+            r.setText(.dialed, t, f(7))
+            r.setText(.accountCode, t, f(8))
+            r.setText(.callID, t, f(10))
             r.continuation = first(11) == UInt8(ascii: "1")
             if (r.holdSeconds ?? 0) > 0 { r.flags.insert(.hold) }
             if (r.parkSeconds ?? 0) > 0 { r.flags.insert(.park) }
 
-            r.setExtra("calling_number", caller)
-            r.setExtra("called_number", calledNumber)
-            r.setExtra("party1_device", p1Device)
-            r.setExtra("party1_name", p1Name)
-            r.setExtra("party2_device", p2Device)
-            r.setExtra("party2_name", p2Name)
+            r.setExtra("calling_number", t, caller)
+            r.setExtra("called_number", t, called)
+            r.setExtra("party1_device", t, p1)
+            r.setExtra("party1_name", t, f(13))
+            r.setExtra("party2_device", t, p2)
+            r.setExtra("party2_name", t, f(15))
 
             // Fields 18 and later: authorisation, charging, targeting, release 8-12 additions.
             if fieldCount > 17 {
@@ -196,7 +198,7 @@ public enum AvayaIPOfficeFormat: SMDRFormat {
                 }
                 // Charging (ISDN Advice of Charge).
                 if let charge = str(21) { r.pbxCost = Decimals.normalise(charge) }
-                r.currency = str(22)
+                r.setText(.currency, t, f(22))
                 r.units = t.int(f(24))
                 // Targeting: forwards, transfers, conferences, twinning.
                 let cause = str(28)

@@ -25,9 +25,8 @@
 /// | `flags` | from ``CallFlag`` |
 ///
 /// Format-specific facts (`transferred_to`, `initial_user`, …) go in ``extras``.
-public struct CallRecord: Sendable, Equatable {
+public struct CallRecord: Sendable {
     public var format: String
-    public var raw: String
     public var line: Int
     public var start: ZonedTime?
     public var end: ZonedTime?
@@ -37,45 +36,198 @@ public struct CallRecord: Sendable, Equatable {
     public var parkSeconds: Int?
     public var direction: Direction?
     public var answered: Bool?
-    public var extension_: String?
-    public var extensionName: String?
-    public var trunk: String?
-    public var number: String?
-    public var dialed: String?
-    public var accountCode: String?
     public var units: Int?
-    public var pbxCost: String?
-    public var currency: String?
-    public var callID: String?
     public var continuation: Bool
     public var flags: CallFlags
-    public var extras: [ExtraField]
     /// Stream position of the record's first byte (see ``FramedLine/offset``); not part of the JSON form.
     public var offset: Int64
 
+    /// The text fields' bytes (see ``RecordText``), and where each field lies in them.
+    var text: RecordText
+    var rawSlot: TextSlot
+    var extensionSlot = TextSlot.none
+    var extensionNameSlot = TextSlot.none
+    var trunkSlot = TextSlot.none
+    var numberSlot = TextSlot.none
+    var dialedSlot = TextSlot.none
+    var accountCodeSlot = TextSlot.none
+    var pbxCostSlot = TextSlot.none
+    var currencySlot = TextSlot.none
+    var callIDSlot = TextSlot.none
+    var extraSlots: [ExtraSlot] = []
+
     public init(format: String, raw: String, line: Int, offset: Int64 = 0) {
         self.format = format
-        self.raw = raw
         self.line = line
         self.offset = offset
         self.continuation = false
         self.flags = []
-        self.extras = []
+        text = RecordText()
+        rawSlot = text.append(raw)
+    }
+
+    /// A record whose raw text is the line being read: its fields can then be set from columns of
+    /// that line (``setText(_:_:_:)``) without making a `String` for each.
+    public init(format: String, rawText t: RawText, line: Int, offset: Int64) {
+        self.format = format
+        self.line = line
+        self.offset = offset
+        self.continuation = false
+        self.flags = []
+        text = RecordText(line: t)
+        rawSlot = text.lineBase != nil ? TextSlot(start: 0, count: t.count) : text.append(t.string(0..<t.count) ?? "")
+        extraSlots.reserveCapacity(8)
+    }
+
+    public var raw: String {
+        get { text.string(rawSlot) ?? "" }
+        set { rawSlot = text.append(newValue) }
+    }
+    public var extension_: String? {
+        get { text.string(extensionSlot) }
+        set { extensionSlot = text.append(newValue) }
+    }
+    public var extensionName: String? {
+        get { text.string(extensionNameSlot) }
+        set { extensionNameSlot = text.append(newValue) }
+    }
+    public var trunk: String? {
+        get { text.string(trunkSlot) }
+        set { trunkSlot = text.append(newValue) }
+    }
+    public var number: String? {
+        get { text.string(numberSlot) }
+        set { numberSlot = text.append(newValue) }
+    }
+    public var dialed: String? {
+        get { text.string(dialedSlot) }
+        set { dialedSlot = text.append(newValue) }
+    }
+    public var accountCode: String? {
+        get { text.string(accountCodeSlot) }
+        set { accountCodeSlot = text.append(newValue) }
+    }
+    public var pbxCost: String? {
+        get { text.string(pbxCostSlot) }
+        set { pbxCostSlot = text.append(newValue) }
+    }
+    public var currency: String? {
+        get { text.string(currencySlot) }
+        set { currencySlot = text.append(newValue) }
+    }
+    public var callID: String? {
+        get { text.string(callIDSlot) }
+        set { callIDSlot = text.append(newValue) }
+    }
+
+    /// Format-specific fields, in the order they were set.
+    public var extras: [ExtraField] {
+        get { extraSlots.map { $0.field(in: text) } }
+        set { extraSlots = newValue.map { ExtraSlot($0, in: &text) } }
+    }
+
+    /// The text fields a format can set from columns of its line.
+    public enum TextField: Sendable {
+        case extension_, extensionName, trunk, number, dialed, accountCode, pbxCost, currency, callID
+    }
+
+    private subscript(slot field: TextField) -> TextSlot {
+        get {
+            switch field {
+            case .extension_: extensionSlot
+            case .extensionName: extensionNameSlot
+            case .trunk: trunkSlot
+            case .number: numberSlot
+            case .dialed: dialedSlot
+            case .accountCode: accountCodeSlot
+            case .pbxCost: pbxCostSlot
+            case .currency: currencySlot
+            case .callID: callIDSlot
+            }
+        }
+        set {
+            switch field {
+            case .extension_: extensionSlot = newValue
+            case .extensionName: extensionNameSlot = newValue
+            case .trunk: trunkSlot = newValue
+            case .number: numberSlot = newValue
+            case .dialed: dialedSlot = newValue
+            case .accountCode: accountCodeSlot = newValue
+            case .pbxCost: pbxCostSlot = newValue
+            case .currency: currencySlot = newValue
+            case .callID: callIDSlot = newValue
+            }
+        }
+    }
+
+    /// Sets a field to columns `r` of the record's line (what `t.string(r)` reads: absent when
+    /// empty). `t` is the line the record was made from (``init(format:rawText:line:offset:)``).
+    public mutating func setText(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
+        self[slot: field] = text.slice(t, r)
+    }
+
+    /// Sets a field to the telephone number in columns `r` (what `t.string(r)?.phoneDigits` reads):
+    /// the columns themselves when they are digits already.
+    public mutating func setDigits(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
+        var plain = !r.isEmpty
+        for i in r where !t.p[i].isDigit && !(i == r.lowerBound && t.p[i] == UInt8(ascii: "+") && r.count > 1) {
+            plain = false
+            break
+        }
+        if plain, text.lineBase != nil {
+            self[slot: field] = text.slice(t, r)
+        } else {
+            self[slot: field] = text.append(t.string(r)?.phoneDigits)
+        }
+    }
+
+    /// The same text as another field (a trunk that is also a party's device).
+    public mutating func setText(_ field: TextField, sameAs other: TextField) {
+        self[slot: field] = self[slot: other]
     }
 
     /// Adds a format-specific field; empty strings are not facts and are left out.
     public mutating func setExtra(_ key: String, _ value: ExtraValue?) {
         guard let value else { return }
         if case .string(let s) = value, s.isEmpty { return }
-        extras.append(ExtraField(key: key, value: value))
+        extraSlots.append(ExtraSlot(ExtraField(key: key, value: value), in: &text))
     }
 
     public mutating func setExtra(_ key: String, _ value: String?) {
         setExtra(key, value.map(ExtraValue.string))
     }
 
+    /// Adds a format-specific field from columns `r` of the record's line (absent when empty).
+    public mutating func setExtra(_ key: String, _ t: RawText, _ r: Range<Int>) {
+        let slot = text.slice(t, r)
+        guard !slot.isNone, slot.count > 0 else { return }
+        extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
+    }
+
+    /// Adds a format-specific field with the text of a field already set (absent when it is).
+    public mutating func setExtra(_ key: String, sameAs field: TextField) {
+        let slot = self[slot: field]
+        guard !slot.isNone, slot.count > 0 else { return }
+        extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
+    }
+
+    /// Adds format-specific fields after those already set.
+    public mutating func addExtras(_ fields: [ExtraField]) {
+        for f in fields { extraSlots.append(ExtraSlot(f, in: &text)) }
+    }
+
     public func extra(_ key: String) -> ExtraValue? {
-        extras.first { $0.key == key }?.value
+        extraSlots.first { $0.key == key }.map { $0.field(in: text).value }
+    }
+
+    /// Lines in the raw text (a multi-line record joins its lines with LF).
+    public var rawLineCount: Int {
+        if text.isWholeLine(rawSlot) { return 1 }
+        return text.withBytes { all in
+            var n = 1
+            for i in rawSlot.range where all[i] == 0x0A { n += 1 }
+            return n
+        }
     }
 
     /// Whether the record has a time or a duration. Nothing a PBX prints as a call lacks both: such
@@ -122,4 +274,16 @@ public enum ExtraValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case bool(Bool)
+}
+
+extension CallRecord: Equatable {
+    /// Field by field, as the JSON form would tell them apart (not by how the text is held).
+    public static func == (a: CallRecord, b: CallRecord) -> Bool {
+        a.format == b.format && a.line == b.line && a.start == b.start && a.end == b.end && a.durationSeconds == b.durationSeconds
+            && a.ringSeconds == b.ringSeconds && a.holdSeconds == b.holdSeconds && a.parkSeconds == b.parkSeconds && a.direction == b.direction
+            && a.answered == b.answered && a.units == b.units && a.continuation == b.continuation && a.flags == b.flags && a.offset == b.offset
+            && a.raw == b.raw && a.extension_ == b.extension_ && a.extensionName == b.extensionName && a.trunk == b.trunk && a.number == b.number
+            && a.dialed == b.dialed && a.accountCode == b.accountCode && a.pbxCost == b.pbxCost && a.currency == b.currency && a.callID == b.callID
+            && a.extras == b.extras
+    }
 }

@@ -15,6 +15,11 @@ public struct RawJSONWriter {
     /// Bytes written so far.
     public var count: Int { p - start }
 
+    /// Writes a piece of JSON as it is (keys and punctuation known in advance).
+    @inline(__always) public mutating func literal(_ s: StaticString) {
+        s.withUTF8Buffer { copy(UnsafeRawBufferPointer($0)) }
+    }
+
     /// A quoted string of `n` UTF-8 bytes takes at most this many bytes (`\u00XX` for a control byte).
     @inline(__always) public static func stringBound(_ n: Int) -> Int { 2 + 6 * n }
     /// An integer, a time or `null` take at most this many bytes.
@@ -25,8 +30,8 @@ public struct RawJSONWriter {
         p += 1
     }
 
-    /// Copies bytes. Most JSON pieces are short (a key, an extension, a time), so up to 16 bytes
-    /// are moved as two overlapping words rather than through a call to `memmove`.
+    /// Copies bytes. Most JSON pieces are short (a key, an extension, a time), so up to 32 bytes
+    /// are moved as overlapping words rather than through a call to `memmove`.
     @inline(__always) public mutating func copy(_ buf: UnsafeRawBufferPointer) {
         guard let base = buf.baseAddress else { return }
         let n = buf.count
@@ -37,7 +42,13 @@ public struct RawJSONWriter {
         } else if n >= 4 && n < 8 {
             to.storeBytes(of: base.loadUnaligned(as: UInt32.self), as: UInt32.self)
             (to + (n - 4)).storeBytes(of: base.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), as: UInt32.self)
-        } else if n > 16 {
+        } else if n > 16 && n <= 32 {
+            @inline(__always) func word(_ k: Int) { (to + k).storeBytes(of: base.loadUnaligned(fromByteOffset: k, as: UInt64.self), as: UInt64.self) }
+            word(0)
+            word(8)
+            word(16)
+            word(n - 8)
+        } else if n > 32 {
             to.copyMemory(from: base, byteCount: n)
         } else {
             for i in 0..<n { p[i] = buf[i] }
@@ -121,13 +132,33 @@ public struct RawJSONWriter {
     }
 
     public mutating func time(_ t: ZonedTime?) {
+        var day = DayCache()
+        time(t, day: &day)
+    }
+
+    /// A time, reusing the date of the previous one when it falls on the same day (a call's start
+    /// and end mostly do): the date is the costly part.
+    mutating func time(_ t: ZonedTime?, day: inout DayCache) {
         guard let t else { return null() }
         byte(UInt8(ascii: "\""))
-        t.writeISO8601(to: &self)
+        t.writeISO8601(to: &self, day: &day)
         byte(UInt8(ascii: "\""))
     }
 
+    /// The date of the last local day written.
+    struct DayCache {
+        var days = Int64.min
+        var year = 0, month = 0, day = 0
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A JSON string of bytes known to need no escape.
+    @inline(__always) public mutating func quoted(_ buf: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        copy(buf)
+        byte(UInt8(ascii: "\""))
+    }
 
     /// A JSON string of UTF-8 bytes: copied in one piece unless it holds a quote, a backslash or
     /// a control byte, escaped byte by byte then.
@@ -211,25 +242,37 @@ public struct RawJSONWriter {
 extension ZonedTime {
     /// `YYYY-MM-DDTHH:MM:SS±HH:MM`, 25 bytes.
     func writeISO8601(to w: inout RawJSONWriter) {
-        let t = local
+        var day = RawJSONWriter.DayCache()
+        writeISO8601(to: &w, day: &day)
+    }
+
+    func writeISO8601(to w: inout RawJSONWriter, day cache: inout RawJSONWriter.DayCache) {
+        // The local wall time, split as CivilDateTime(secondsAsUTC:) does.
+        let seconds = utc + Int64(offset)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = Int(seconds - days * 86_400)
+        if days != cache.days {
+            (cache.year, cache.month, cache.day) = CivilDateTime.civilFromDays(Int(days))
+            cache.days = days
+        }
         @inline(__always) func two(_ v: Int, _ w: inout RawJSONWriter) {
             w.byte(UInt8(48 + v / 10))
             w.byte(UInt8(48 + v % 10))
         }
-        let y = t.year
+        let y = cache.year
         w.byte(UInt8(48 + y / 1000 % 10))
         w.byte(UInt8(48 + y / 100 % 10))
         two(y % 100, &w)
         w.byte(UInt8(ascii: "-"))
-        two(t.month, &w)
+        two(cache.month, &w)
         w.byte(UInt8(ascii: "-"))
-        two(t.day, &w)
+        two(cache.day, &w)
         w.byte(UInt8(ascii: "T"))
-        two(t.hour, &w)
+        two(rest / 3600, &w)
         w.byte(UInt8(ascii: ":"))
-        two(t.minute, &w)
+        two(rest % 3600 / 60, &w)
         w.byte(UInt8(ascii: ":"))
-        two(t.second, &w)
+        two(rest % 60, &w)
         let off = Int(offset)
         w.byte(off < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
         let a = abs(off)

@@ -10,67 +10,75 @@ public enum RecordJSON {
 
     /// The most bytes `r`'s JSON can take (every byte of every string escaped as `\u00XX`).
     static func bound(_ r: CallRecord) -> Int {
-        @inline(__always) func s(_ v: String?) -> Int { RawJSONWriter.stringBound(v?.utf8.count ?? 2) }
+        @inline(__always) func s(_ v: TextSlot) -> Int { RawJSONWriter.stringBound(max(v.count, 2)) }
         // Keys and punctuation of the canonical fields, plus ints, times and bools.
-        var n = 512 + 11 * RawJSONWriter.scalarBound
-        n += s(r.format) + s(r.raw) + s(r.extension_) + s(r.extensionName) + s(r.trunk) + s(r.number) + s(r.dialed)
-        n += s(r.accountCode) + s(r.pbxCost) + s(r.currency) + s(r.callID) + 32
-        if r.flags.rawValue != 0 { for flag in CallFlag.allCases where r.flags.contains(flag) { n += s(flag.rawValue) + 1 } }
-        r.extras.withUnsafeBufferPointer { extras in  // borrowed: no copy of each field
+        var n = 512 + 11 * RawJSONWriter.scalarBound + RawJSONWriter.stringBound(r.format.utf8.count)
+        n += s(r.rawSlot) + s(r.extensionSlot) + s(r.extensionNameSlot) + s(r.trunkSlot) + s(r.numberSlot) + s(r.dialedSlot)
+        n += s(r.accountCodeSlot) + s(r.pbxCostSlot) + s(r.currencySlot) + s(r.callIDSlot) + 32
+        if r.flags.rawValue != 0 { for flag in CallFlag.allCases where r.flags.contains(flag) { n += RawJSONWriter.stringBound(flag.rawValue.utf8.count) + 1 } }
+        r.extraSlots.withUnsafeBufferPointer { extras in  // borrowed: no copy of each field
             for i in extras.indices {
-                n += s(extras[i].key) + 2
-                if case .string(let v) = extras[i].value { n += s(v) } else { n += RawJSONWriter.scalarBound }
+                n += RawJSONWriter.stringBound(extras[i].key.utf8.count) + 2
+                if case .text(let v) = extras[i].value { n += s(v) } else { n += RawJSONWriter.scalarBound }
             }
         }
         return n
     }
 
     static func write(_ r: CallRecord, to w: inout RawJSONWriter) {
-        w.open()
-        w.key("format"); w.string(r.format)
-        w.key("raw"); w.string(r.raw)
-        w.key("line"); w.int(r.line)
-        w.key("start"); w.time(r.start)
-        w.key("end"); w.time(r.end)
-        w.key("duration_s"); w.int(r.durationSeconds)
-        w.key("ring_s"); w.int(r.ringSeconds)
-        w.key("hold_s"); w.int(r.holdSeconds)
-        w.key("park_s"); w.int(r.parkSeconds)
-        w.key("direction"); w.string(r.direction?.rawValue)
-        w.key("answered"); w.bool(r.answered)
-        w.key("extension"); w.string(r.extension_)
-        w.key("extension_name"); w.string(r.extensionName)
-        w.key("trunk"); w.string(r.trunk)
-        w.key("number"); w.string(r.number)
-        w.key("dialed"); w.string(r.dialed)
-        w.key("account_code"); w.string(r.accountCode)
-        w.key("units"); w.int(r.units)
-        w.key("pbx_cost"); w.string(r.pbxCost)
-        w.key("currency"); w.string(r.currency)
-        w.key("call_id"); w.string(r.callID)
-        w.key("continuation"); w.bool(r.continuation)
-        w.key("flags")
-        w.byte(UInt8(ascii: "["))
-        var first = true
-        if r.flags.rawValue != 0 {
-            for flag in CallFlag.allCases where r.flags.contains(flag) {
-                if !first { w.byte(UInt8(ascii: ",")) }
-                first = false
-                w.string(flag.rawValue)
+        r.text.withBytes { text in
+            @inline(__always) func put(_ slot: TextSlot, _ w: inout RawJSONWriter) {
+                if slot.isNone { return w.null() }
+                let b = UnsafeRawBufferPointer(rebasing: text[slot.range])
+                if r.text.isPlainJSON(slot) { w.quoted(b) } else { w.bytes(b) }
             }
-        }
-        w.byte(UInt8(ascii: "]"))
-        r.extras.withUnsafeBufferPointer { extras in
-            for i in extras.indices {
-                w.key(extras[i].key)
-                switch extras[i].value {
-                case .string(let s): w.string(s)
-                case .int(let i): w.int(i)
-                case .bool(let b): w.bool(b)
+            // The canonical keys in their fixed order, each written with its comma in one copy.
+            w.literal("{\"format\":"); w.string(r.format)
+            w.literal(",\"raw\":"); put(r.rawSlot, &w)
+            w.literal(",\"line\":"); w.int(r.line)
+            var day = RawJSONWriter.DayCache()
+            w.literal(",\"start\":"); w.time(r.start, day: &day)
+            w.literal(",\"end\":"); w.time(r.end, day: &day)
+            w.literal(",\"duration_s\":"); w.int(r.durationSeconds)
+            w.literal(",\"ring_s\":"); w.int(r.ringSeconds)
+            w.literal(",\"hold_s\":"); w.int(r.holdSeconds)
+            w.literal(",\"park_s\":"); w.int(r.parkSeconds)
+            w.literal(",\"direction\":"); w.string(r.direction?.rawValue)
+            w.literal(",\"answered\":"); w.bool(r.answered)
+            w.literal(",\"extension\":"); put(r.extensionSlot, &w)
+            w.literal(",\"extension_name\":"); put(r.extensionNameSlot, &w)
+            w.literal(",\"trunk\":"); put(r.trunkSlot, &w)
+            w.literal(",\"number\":"); put(r.numberSlot, &w)
+            w.literal(",\"dialed\":"); put(r.dialedSlot, &w)
+            w.literal(",\"account_code\":"); put(r.accountCodeSlot, &w)
+            w.literal(",\"units\":"); w.int(r.units)
+            w.literal(",\"pbx_cost\":"); put(r.pbxCostSlot, &w)
+            w.literal(",\"currency\":"); put(r.currencySlot, &w)
+            w.literal(",\"call_id\":"); put(r.callIDSlot, &w)
+            w.literal(",\"continuation\":"); w.bool(r.continuation)
+            w.literal(",\"flags\":[")
+            var first = true
+            if r.flags.rawValue != 0 {
+                for flag in CallFlag.allCases where r.flags.contains(flag) {
+                    if !first { w.byte(UInt8(ascii: ",")) }
+                    first = false
+                    w.string(flag.rawValue)
                 }
             }
+            w.byte(UInt8(ascii: "]"))
+            w.needsComma = true
+            r.extraSlots.withUnsafeBufferPointer { extras in
+                for i in extras.indices {
+                    w.key(extras[i].key)
+                    switch extras[i].value {
+                    case .text(let slot): put(slot, &w)
+                    case .int(let i): w.int(i)
+                    case .bool(let b): w.bool(b)
+                    }
+                }
+            }
+            w.byte(UInt8(ascii: "}"))
         }
-        w.byte(UInt8(ascii: "}"))
     }
 
     public static func line(_ r: CallRecord) -> String {
