@@ -90,19 +90,43 @@ struct ParseCommand: ParsableCommand {
                 currentFile = file
                 rejectOffsets = []
             }
-            // Each event is moved out of the batch (a blank skip left in its place), so a record is
-            // neither copied nor retained field by field on its way to JSON.
+            // Each event is moved out of the batch (a blank skip left in its place): a copy would
+            // retain and release every part of the record on its way to JSON.
+            var others: [ParseEvent] = []
             events.withUnsafeMutableBufferPointer { batch in
-                for i in batch.indices {
-                    var e = ParseEvent.skip(line: 0, kind: .blank)
-                    swap(&e, &batch[i])
-                    consume(e, file: file)
+                if explain {
+                    for i in batch.indices { others.append(Sink.take(batch, i)) }
+                } else {
+                    Sink.writeRecords(batch, to: &out, totals: &totals, others: &others)
                 }
             }
             events.removeAll(keepingCapacity: true)
+            for e in others { consume(e, file: file) }
         }
 
-        private func consume(_ e: consuming ParseEvent, file: String) {
+        private static func take(_ batch: UnsafeMutableBufferPointer<ParseEvent>, _ i: Int) -> ParseEvent {
+            var e = ParseEvent.skip(line: 0, kind: .blank)
+            swap(&e, &batch[i])
+            return e
+        }
+
+        /// The records of a batch as JSON lines, on the stream and totals given once for the batch
+        /// (not read from the sink at each record); the other events, in order, to `others`.
+        private static func writeRecords(_ batch: UnsafeMutableBufferPointer<ParseEvent>, to out: inout OutputStream, totals: inout Totals, others: inout [ParseEvent]) {
+            for i in batch.indices {
+                let e = take(batch, i)
+                if let lines = RecordJSON.appendRecord(of: e, to: &out.buffer) {
+                    out.buffer.append(0x0A)
+                    totals.records += 1
+                    totals.recordLines += lines
+                    out.flushIfFull()
+                } else {
+                    others.append(e)
+                }
+            }
+        }
+
+        private func consume(_ e: ParseEvent, file: String) {
             switch e {
             case .record(let r):
                 let lines = r.rawLineCount

@@ -198,14 +198,14 @@ public struct CallRecord: Sendable {
     }
 
     /// Adds a format-specific field from columns `r` of the record's line (absent when empty).
-    public mutating func setExtra(_ key: String, _ t: RawText, _ r: Range<Int>) {
+    public mutating func setExtra(_ key: StaticString, _ t: RawText, _ r: Range<Int>) {
         let slot = text.slice(t, r)
         guard !slot.isNone, slot.count > 0 else { return }
         extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
     }
 
     /// Adds a format-specific field with the text of a field already set (absent when it is).
-    public mutating func setExtra(_ key: String, sameAs field: TextField) {
+    public mutating func setExtra(_ key: StaticString, sameAs field: TextField) {
         let slot = self[slot: field]
         guard !slot.isNone, slot.count > 0 else { return }
         extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
@@ -217,7 +217,7 @@ public struct CallRecord: Sendable {
     }
 
     public func extra(_ key: String) -> ExtraValue? {
-        extraSlots.first { $0.key == key }.map { $0.field(in: text).value }
+        extraSlots.first { $0.hasKey(key) }.map { $0.field(in: text).value }
     }
 
     /// Lines in the raw text (a multi-line record joins its lines with LF).

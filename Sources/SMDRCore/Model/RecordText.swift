@@ -21,13 +21,34 @@ struct RecordText: Sendable {
 
     /// A buffer starting with `line`, kept as it is when ASCII, with room for a few more fields.
     init(line t: RawText) {
-        if t.isASCII {
+        let (ascii, plain) = RecordText.scan(t)
+        if ascii {
             bytes.reserveCapacity(t.count + 48)
             bytes.append(contentsOf: t.p)
             lineBase = 0
             lineEnd = t.count
-            lineIsPlainJSON = !RawJSONWriter.needsEscape(UnsafeRawBufferPointer(t.p))
+            lineIsPlainJSON = plain
         }
+    }
+
+    /// Whether the line is ASCII, and holds no byte JSON escapes: one pass, eight bytes at a time.
+    static func scan(_ t: RawText) -> (ascii: Bool, plainJSON: Bool) {
+        let raw = UnsafeRawBufferPointer(t.p)
+        var high: UInt64 = 0
+        var escapes = false
+        var i = 0
+        while i + 8 <= raw.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            high |= w
+            if RawJSONWriter.wordNeedsEscape(w) { escapes = true }
+            i += 8
+        }
+        if i < raw.count {
+            let tail = UnsafeRawBufferPointer(rebasing: raw[i...])
+            for b in tail { high |= UInt64(b) }
+            escapes = escapes || RawJSONWriter.needsEscape(tail)
+        }
+        return (high & 0x80 == 0 && high & 0x8080_8080_8080_8080 == 0, !escapes)
     }
 
     /// The slot's bytes need no JSON escape: they are a range of a plain line.
@@ -91,8 +112,28 @@ struct TextSlot: Sendable, Equatable {
 
 /// A format-specific field as a record keeps it: its text in the record's ``RecordText``.
 struct ExtraSlot: Sendable {
-    let key: String
+    let name: Name
     let value: Value
+
+    /// A key written in a format's source (no copy, no escape to check), or one read at run time.
+    enum Name: Sendable {
+        case literal(StaticString)
+        case text(String)
+    }
+
+    var key: String {
+        switch name {
+        case .literal(let k): k.description
+        case .text(let k): k
+        }
+    }
+
+    func hasKey(_ k: String) -> Bool {
+        switch name {
+        case .literal(let l): l.withUTF8Buffer { l in k.utf8.elementsEqual(l) }
+        case .text(let t): t == k
+        }
+    }
 
     enum Value: Sendable {
         case text(TextSlot)
@@ -100,13 +141,13 @@ struct ExtraSlot: Sendable {
         case bool(Bool)
     }
 
-    init(key: String, value: Value) {
-        self.key = key
+    init(key: StaticString, value: Value) {
+        name = .literal(key)
         self.value = value
     }
 
     init(_ field: ExtraField, in text: inout RecordText) {
-        key = field.key
+        name = .text(field.key)
         switch field.value {
         case .string(let s): value = .text(text.append(s))
         case .int(let i): value = .int(i)

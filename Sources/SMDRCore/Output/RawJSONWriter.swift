@@ -230,9 +230,15 @@ public struct RawJSONWriter {
     /// Runs `body` with a writer on memory of `bound` bytes (on the stack when small) and appends
     /// what it wrote to `out`: one copy, whatever the number of fields.
     public static func append(to out: inout [UInt8], bound: Int, _ body: (inout RawJSONWriter) -> Void) {
+        append((), to: &out, bound: bound) { _, w in body(&w) }
+    }
+
+    /// The same, with the value to write handed to `body` (borrowed) rather than captured by it:
+    /// a capture copies it.
+    public static func append<T>(_ value: T, to out: inout [UInt8], bound: Int, _ body: (T, inout RawJSONWriter) -> Void) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { memory in
             var w = RawJSONWriter(memory.baseAddress!)
-            body(&w)
+            body(value, &w)
             precondition(w.count <= bound, "JSON bound exceeded")
             out.append(contentsOf: UnsafeBufferPointer(start: memory.baseAddress!, count: w.count))
         }

@@ -5,7 +5,16 @@
 /// records print in well under a second.
 public enum RecordJSON {
     public static func append(_ r: CallRecord, to out: inout [UInt8]) {
-        RawJSONWriter.append(to: &out, bound: bound(r)) { w in write(r, to: &w) }
+        // The record is handed to the writer, not captured by it: a capture copies it.
+        RawJSONWriter.append(r, to: &out, bound: bound(r), write)
+    }
+
+    /// Appends the JSON of the record an event carries, read where it lies (not copied out of the
+    /// event); returns the lines of its raw text, or `nil` (and appends nothing) for another event.
+    public static func appendRecord(of e: ParseEvent, to out: inout [UInt8]) -> Int? {
+        guard case .record(let r) = e else { return nil }
+        append(r, to: &out)
+        return r.rawLineCount
     }
 
     /// The most bytes `r`'s JSON can take (every byte of every string escaped as `\u00XX`).
@@ -18,7 +27,10 @@ public enum RecordJSON {
         if r.flags.rawValue != 0 { for flag in CallFlag.allCases where r.flags.contains(flag) { n += RawJSONWriter.stringBound(flag.rawValue.utf8.count) + 1 } }
         r.extraSlots.withUnsafeBufferPointer { extras in  // borrowed: no copy of each field
             for i in extras.indices {
-                n += RawJSONWriter.stringBound(extras[i].key.utf8.count) + 2
+                switch extras[i].name {
+                case .literal(let k): n += k.utf8CodeUnitCount + 4
+                case .text(let k): n += RawJSONWriter.stringBound(k.utf8.count) + 2
+                }
                 if case .text(let v) = extras[i].value { n += s(v) } else { n += RawJSONWriter.scalarBound }
             }
         }
@@ -69,7 +81,15 @@ public enum RecordJSON {
             w.needsComma = true
             r.extraSlots.withUnsafeBufferPointer { extras in
                 for i in extras.indices {
-                    w.key(extras[i].key)
+                    switch extras[i].name {
+                    case .literal(let k):  // a key from a format's source: plain, written as it is
+                        w.byte(UInt8(ascii: ","))
+                        w.byte(UInt8(ascii: "\""))
+                        w.literal(k)
+                        w.byte(UInt8(ascii: "\""))
+                        w.byte(UInt8(ascii: ":"))
+                    case .text(let k): w.key(k)
+                    }
                     switch extras[i].value {
                     case .text(let slot): put(slot, &w)
                     case .int(let i): w.int(i)
