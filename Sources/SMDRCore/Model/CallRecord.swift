@@ -83,41 +83,20 @@ public struct CallRecord: Sendable {
         get { text.string(rawSlot) ?? "" }
         set { rawSlot = text.append(newValue) }
     }
-    public var extension_: String? {
-        get { text.string(extensionSlot) }
-        set { extensionSlot = text.append(newValue) }
-    }
-    public var extensionName: String? {
-        get { text.string(extensionNameSlot) }
-        set { extensionNameSlot = text.append(newValue) }
-    }
-    public var trunk: String? {
-        get { text.string(trunkSlot) }
-        set { trunkSlot = text.append(newValue) }
-    }
-    public var number: String? {
-        get { text.string(numberSlot) }
-        set { numberSlot = text.append(newValue) }
-    }
-    public var dialed: String? {
-        get { text.string(dialedSlot) }
-        set { dialedSlot = text.append(newValue) }
-    }
-    public var accountCode: String? {
-        get { text.string(accountCodeSlot) }
-        set { accountCodeSlot = text.append(newValue) }
-    }
-    public var pbxCost: String? {
-        get { text.string(pbxCostSlot) }
-        set { pbxCostSlot = text.append(newValue) }
-    }
-    public var currency: String? {
-        get { text.string(currencySlot) }
-        set { currencySlot = text.append(newValue) }
-    }
-    public var callID: String? {
-        get { text.string(callIDSlot) }
-        set { callIDSlot = text.append(newValue) }
+    public var extension_: String? { get { self[text: .extension_] } set { self[text: .extension_] = newValue } }
+    public var extensionName: String? { get { self[text: .extensionName] } set { self[text: .extensionName] = newValue } }
+    public var trunk: String? { get { self[text: .trunk] } set { self[text: .trunk] = newValue } }
+    public var number: String? { get { self[text: .number] } set { self[text: .number] = newValue } }
+    public var dialed: String? { get { self[text: .dialed] } set { self[text: .dialed] = newValue } }
+    public var accountCode: String? { get { self[text: .accountCode] } set { self[text: .accountCode] = newValue } }
+    public var pbxCost: String? { get { self[text: .pbxCost] } set { self[text: .pbxCost] = newValue } }
+    public var currency: String? { get { self[text: .currency] } set { self[text: .currency] = newValue } }
+    public var callID: String? { get { self[text: .callID] } set { self[text: .callID] = newValue } }
+
+    /// A text field as a `String` (made from its bytes on each read; set, its bytes are appended).
+    private subscript(text field: TextField) -> String? {
+        get { text.string(self[slot: field]) }
+        set { self[slot: field] = text.append(newValue) }
     }
 
     /// Format-specific fields, in the order they were set.
