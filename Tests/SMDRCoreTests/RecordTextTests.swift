@@ -28,10 +28,10 @@ struct RecordTextTests {
             a.setDigits(.number, t, c[2])
             a.setText(.dialed, t, c[2])
             a.setText(.callID, t, c[3])
-            a.setText(.trunk, sameAs: .extension_)
+            a.setText(.trunk, t, c[0])
             a.setExtra("party_name", t, c[1])
             a.setExtra("empty", t, c[4])
-            a.setExtra("trunk_again", sameAs: .trunk)
+            a.setExtra("trunk_again", t, c[0])
 
             var b = CallRecord(format: "x", raw: t.string(0..<t.count) ?? "", line: 7, offset: 42)
             b.extension_ = t.string(c[0])

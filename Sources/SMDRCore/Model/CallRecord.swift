@@ -160,11 +160,6 @@ public struct CallRecord: Sendable {
         }
     }
 
-    /// The same text as another field (a trunk that is also a party's device).
-    public mutating func setText(_ field: TextField, sameAs other: TextField) {
-        self[slot: field] = self[slot: other]
-    }
-
     /// Adds a format-specific field; empty strings are not facts and are left out.
     public mutating func setExtra(_ key: String, _ value: ExtraValue?) {
         guard let value else { return }
@@ -179,13 +174,6 @@ public struct CallRecord: Sendable {
     /// Adds a format-specific field from columns `r` of the record's line (absent when empty).
     public mutating func setExtra(_ key: StaticString, _ t: RawText, _ r: Range<Int>) {
         let slot = text.slice(t, r)
-        guard !slot.isNone, slot.count > 0 else { return }
-        extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
-    }
-
-    /// Adds a format-specific field with the text of a field already set (absent when it is).
-    public mutating func setExtra(_ key: StaticString, sameAs field: TextField) {
-        let slot = self[slot: field]
         guard !slot.isNone, slot.count > 0 else { return }
         extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
     }

@@ -83,12 +83,7 @@ public struct RawJSONWriter {
         byte(UInt8(ascii: ":"))
     }
 
-    public mutating func null() {
-        byte(0x6E)
-        byte(0x75)
-        byte(0x6C)
-        byte(0x6C)
-    }
+    public mutating func null() { literal("null") }
 
     public mutating func string(_ s: String?) {
         guard var s else { return null() }
@@ -97,18 +92,7 @@ public struct RawJSONWriter {
 
     public mutating func bool(_ v: Bool?) {
         guard let v else { return null() }
-        if v {
-            byte(0x74)
-            byte(0x72)
-            byte(0x75)
-            byte(0x65)
-        } else {
-            byte(0x66)
-            byte(0x61)
-            byte(0x6C)
-            byte(0x73)
-            byte(0x65)
-        }
+        if v { literal("true") } else { literal("false") }
     }
 
     public mutating func int(_ v: Int?) {

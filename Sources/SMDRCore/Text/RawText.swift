@@ -25,22 +25,6 @@ public struct RawText {
 
     @inline(__always) public func trimmed(_ r: Range<Int>) -> Range<Int> { trimmed(r.lowerBound, r.upperBound) }
 
-    /// Every byte is ASCII (eight at a time).
-    public var isASCII: Bool {
-        let raw = UnsafeRawBufferPointer(p)
-        var i = 0
-        var high: UInt64 = 0
-        while i + 8 <= raw.count {
-            high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        while i < raw.count {
-            high |= UInt64(raw[i])
-            i += 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0
-    }
-
     /// The text of a range (UTF-8, or Latin-1 when not valid UTF-8); `nil` when empty.
     @inline(__always) public func string(_ r: Range<Int>) -> String? {
         r.isEmpty ? nil : ArraySliceFree.decode(UnsafeBufferPointer(rebasing: p[r]))
