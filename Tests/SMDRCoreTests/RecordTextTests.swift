@@ -83,4 +83,39 @@ struct RecordTextTests {
         #expect(a.extra("party_name") == .string("Marie"))
         #expect(RecordJSON.line(a) == RecordJSON.line(b))
     }
+
+    /// A copy of a record shares its storage until one of them changes: the changed one alone
+    /// changes, whatever is changed (a number, a text field, a flag, extras), and text and extras
+    /// beyond the room made for them at first are kept whole.
+    @Test func aChangedCopyLeavesTheOriginalAsItWas() throws {
+        let (a, _) = Self.both(Array("201,Marie,0612345678,C1,".utf8))
+        let before = RecordJSON.line(a)
+        let longName = String(repeating: "Zoë Longname ", count: 40)
+        var c = a
+        c.durationSeconds = 61
+        c.extensionName = longName
+        c.flags.insert(.transfer)
+        for k in 0..<30 { c.setExtra("key\(k)", .int(k)) }
+        c.setExtra("note", String(repeating: "x", count: 500))
+
+        #expect(RecordJSON.line(a) == before)
+        #expect(a.durationSeconds == nil && a.extensionName == "Marie" && a.flags.isEmpty)
+        #expect(a.extras.map(\.key) == ["party_name", "trunk_again"])
+
+        #expect(c.durationSeconds == 61 && c.extensionName == longName && c.flags == [.transfer])
+        #expect(c.extras.count == 33)
+        #expect(c.extra("key0") == .int(0) && c.extra("key29") == .int(29))
+        #expect(c.extra("party_name") == .string("Marie"))
+        #expect(c.extra("note") == .string(String(repeating: "x", count: 500)))
+        #expect(c.extension_ == "201" && c.number == "0612345678" && c.raw == a.raw)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(RecordJSON.line(c).utf8)) as? [String: Any])
+        #expect(o["extension_name"] as? String == longName)
+        #expect(o["key29"] as? Int == 29)
+
+        var d = c
+        d.extensionName = nil
+        d.extras = []
+        #expect(c.extensionName == longName && c.extras.count == 33)
+        #expect(d.extensionName == nil && d.extras.isEmpty && d.extension_ == "201")
+    }
 }

@@ -67,10 +67,10 @@ public enum ParseEvent: Sendable {
     /// no catch-all. Anything a format cannot name is a ``reject``.
     case skip(line: Int, kind: SkipKind, detail: String? = nil)
     /// Looked like a record but could not be read. Reported with a reason a person can act on.
-    case reject(Reject)
+    indirect case reject(Reject)
     /// Detection found the stream's format after rejecting lines, or the stream changed format:
     /// rejects from ``FormatChange/replayFrom`` on are taken back, and those lines' new events follow.
-    case formatFound(FormatChange)
+    indirect case formatFound(FormatChange)
 }
 
 /// The kinds of line a format may declare as not a call record. A line that fits none of them and

@@ -25,63 +25,126 @@
 /// | `flags` | from ``CallFlag`` |
 ///
 /// Format-specific facts (`transferred_to`, `initial_user`, …) go in ``extras``.
-public struct CallRecord: Sendable {
-    public var format: String
-    public var line: Int
-    public var start: ZonedTime?
-    public var end: ZonedTime?
-    public var durationSeconds: Int?
-    public var ringSeconds: Int?
-    public var holdSeconds: Int?
-    public var parkSeconds: Int?
-    public var direction: Direction?
-    public var answered: Bool?
-    public var units: Int?
-    public var continuation: Bool
-    public var flags: CallFlags
-    /// Stream position of the record's first byte (see ``FramedLine/offset``); not part of the JSON form.
-    public var offset: Int64
+public struct CallRecord: @unchecked Sendable {
+    /// The record's fields and text, in one allocation (see ``RecordStorage``), copied before a
+    /// change when another record shares them: a record handed to another thread is never changed
+    /// under it (hence `@unchecked Sendable`: the standard library's buffer class is not `Sendable`).
+    private(set) var storage: RecordStorage
 
-    /// The text fields' bytes (see ``RecordText``), and where each field lies in them.
-    var text: RecordText
-    var rawSlot: TextSlot
-    var extensionSlot = TextSlot.none
-    var extensionNameSlot = TextSlot.none
-    var trunkSlot = TextSlot.none
-    var numberSlot = TextSlot.none
-    var dialedSlot = TextSlot.none
-    var accountCodeSlot = TextSlot.none
-    var pbxCostSlot = TextSlot.none
-    var currencySlot = TextSlot.none
-    var callIDSlot = TextSlot.none
-    var extraSlots: [ExtraSlot] = []
+    /// Room for a record's usual extra fields, so that setting them does not grow the storage.
+    private static let usualExtras = 8
 
     public init(format: String, raw: String, line: Int, offset: Int64 = 0) {
-        self.format = format
-        self.line = line
-        self.offset = offset
-        self.continuation = false
-        self.flags = []
-        text = RecordText()
-        rawSlot = text.append(raw)
+        storage = RecordStorage.make(RecordFields(format: format, line: line, offset: offset), bytes: raw.utf8.count + 64, extras: Self.usualExtras)
+        let slot = append(raw)
+        storage.fields.pointee.rawSlot = slot
     }
 
     /// A record whose raw text is the line being read: its fields can then be set from columns of
     /// that line (``setText(_:_:_:)``) without making a `String` for each.
     public init(format: String, rawText t: RawText, line: Int, offset: Int64) {
-        self.format = format
-        self.line = line
-        self.offset = offset
-        self.continuation = false
-        self.flags = []
-        text = RecordText(line: t)
-        rawSlot = text.lineBase != nil ? TextSlot(start: 0, count: t.count) : text.append(t.string(0..<t.count) ?? "")
-        extraSlots.reserveCapacity(8)
+        let (ascii, plain) = RecordStorage.scan(t)
+        storage = RecordStorage.make(RecordFields(format: format, line: line, offset: offset), bytes: t.count + 48, extras: Self.usualExtras)
+        if ascii {
+            let f = storage.fields
+            f.pointee.rawSlot = storage.append(UnsafeRawBufferPointer(t.p))
+            f.pointee.lineIsText = true
+            f.pointee.lineEnd = t.count
+            f.pointee.lineIsPlainJSON = plain
+        } else {
+            let slot = append(t.string(0..<t.count) ?? "")
+            storage.fields.pointee.rawSlot = slot
+        }
+    }
+
+    /// The fields, to be changed: the storage is copied first when another record shares it.
+    @inline(__always) private var fields: UnsafeMutablePointer<RecordFields> {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy(roomFor: 0, extras: 0) }
+            return storage.fields
+        }
+    }
+
+    /// Makes the storage this record's own, with room for `bytes` more text and `extras` more fields.
+    private mutating func reserve(bytes: Int, extras: Int) {
+        let f = storage.fields.pointee
+        let fits = f.textCount + bytes + (f.extraCount + extras) * ExtraSlot.stride <= f.capacity
+        if !fits || !isKnownUniquelyReferenced(&storage) { storage = storage.copy(roomFor: bytes, extras: extras) }
+    }
+
+    /// Appends a text's bytes; `nil` stays absent.
+    private mutating func append(_ s: String?) -> TextSlot {
+        guard var s else { return .none }
+        return s.withUTF8 { b in
+            reserve(bytes: b.count, extras: 0)
+            return storage.append(UnsafeRawBufferPointer(b))
+        }
+    }
+
+    public var format: String {
+        get { storage.fields.pointee.format }
+        set { fields.pointee.format = newValue }
+    }
+    public var line: Int {
+        get { storage.fields.pointee.line }
+        set { fields.pointee.line = newValue }
+    }
+    public var start: ZonedTime? {
+        get { storage.fields.pointee.start }
+        set { fields.pointee.start = newValue }
+    }
+    public var end: ZonedTime? {
+        get { storage.fields.pointee.end }
+        set { fields.pointee.end = newValue }
+    }
+    public var durationSeconds: Int? {
+        get { storage.fields.pointee.durationSeconds }
+        set { fields.pointee.durationSeconds = newValue }
+    }
+    public var ringSeconds: Int? {
+        get { storage.fields.pointee.ringSeconds }
+        set { fields.pointee.ringSeconds = newValue }
+    }
+    public var holdSeconds: Int? {
+        get { storage.fields.pointee.holdSeconds }
+        set { fields.pointee.holdSeconds = newValue }
+    }
+    public var parkSeconds: Int? {
+        get { storage.fields.pointee.parkSeconds }
+        set { fields.pointee.parkSeconds = newValue }
+    }
+    public var direction: Direction? {
+        get { storage.fields.pointee.direction }
+        set { fields.pointee.direction = newValue }
+    }
+    public var answered: Bool? {
+        get { storage.fields.pointee.answered }
+        set { fields.pointee.answered = newValue }
+    }
+    public var units: Int? {
+        get { storage.fields.pointee.units }
+        set { fields.pointee.units = newValue }
+    }
+    public var continuation: Bool {
+        get { storage.fields.pointee.continuation }
+        set { fields.pointee.continuation = newValue }
+    }
+    public var flags: CallFlags {
+        get { storage.fields.pointee.flags }
+        set { fields.pointee.flags = newValue }
+    }
+    /// Stream position of the record's first byte (see ``FramedLine/offset``); not part of the JSON form.
+    public var offset: Int64 {
+        get { storage.fields.pointee.offset }
+        set { fields.pointee.offset = newValue }
     }
 
     public var raw: String {
-        get { text.string(rawSlot) ?? "" }
-        set { rawSlot = text.append(newValue) }
+        get { storage.string(storage.fields.pointee.rawSlot) ?? "" }
+        set {
+            let slot = append(newValue)
+            fields.pointee.rawSlot = slot
+        }
     }
     public var extension_: String? { get { self[text: .extension_] } set { self[text: .extension_] = newValue } }
     public var extensionName: String? { get { self[text: .extensionName] } set { self[text: .extensionName] = newValue } }
@@ -95,14 +158,20 @@ public struct CallRecord: Sendable {
 
     /// A text field as a `String` (made from its bytes on each read; set, its bytes are appended).
     private subscript(text field: TextField) -> String? {
-        get { text.string(self[slot: field]) }
-        set { self[slot: field] = text.append(newValue) }
+        get { storage.string(storage.fields.pointee[slot: field]) }
+        set {
+            let slot = append(newValue)
+            fields.pointee[slot: field] = slot
+        }
     }
 
     /// Format-specific fields, in the order they were set.
     public var extras: [ExtraField] {
-        get { extraSlots.map { $0.field(in: text) } }
-        set { extraSlots = newValue.map { ExtraSlot($0, in: &text) } }
+        get { (0..<storage.fields.pointee.extraCount).map { field(storage.extra($0)) } }
+        set {
+            fields.pointee.extraCount = 0
+            addExtras(newValue)
+        }
     }
 
     /// The text fields a format can set from columns of its line.
@@ -110,7 +179,131 @@ public struct CallRecord: Sendable {
         case extension_, extensionName, trunk, number, dialed, accountCode, pbxCost, currency, callID
     }
 
-    private subscript(slot field: TextField) -> TextSlot {
+    /// Sets a field to columns `r` of the record's line (what `t.string(r)` reads: absent when
+    /// empty). `t` is the line the record was made from (``init(format:rawText:line:offset:)``).
+    public mutating func setText(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
+        let slot = slice(t, r)
+        fields.pointee[slot: field] = slot
+    }
+
+    /// Sets a field to the telephone number in columns `r` (what `t.string(r)?.phoneDigits` reads):
+    /// the columns themselves when they are digits already.
+    public mutating func setDigits(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
+        var plain = !r.isEmpty
+        for i in r where !t.p[i].isDigit && !(i == r.lowerBound && t.p[i] == UInt8(ascii: "+") && r.count > 1) {
+            plain = false
+            break
+        }
+        let slot = plain && storage.fields.pointee.lineIsText ? slice(t, r) : append(t.string(r)?.phoneDigits)
+        fields.pointee[slot: field] = slot
+    }
+
+    /// Columns `r` of the record's line, as ``RawText/string(_:)`` reads them: absent when empty.
+    private mutating func slice(_ t: RawText, _ r: Range<Int>) -> TextSlot {
+        if r.isEmpty { return .none }
+        if storage.fields.pointee.lineIsText { return TextSlot(start: r.lowerBound, count: r.count) }
+        return append(t.string(r))
+    }
+
+    /// Adds a format-specific field; empty strings are not facts and are left out.
+    public mutating func setExtra(_ key: String, _ value: ExtraValue?) {
+        guard let value else { return }
+        if case .string(let s) = value, s.isEmpty { return }
+        add(ExtraField(key: key, value: value))
+    }
+
+    public mutating func setExtra(_ key: String, _ value: String?) {
+        setExtra(key, value.map(ExtraValue.string))
+    }
+
+    /// Adds a format-specific field from columns `r` of the record's line (absent when empty).
+    public mutating func setExtra(_ key: StaticString, _ t: RawText, _ r: Range<Int>) {
+        let slot = slice(t, r)
+        guard !slot.isNone, slot.count > 0 else { return }
+        reserve(bytes: 0, extras: 1)
+        storage.append(ExtraSlot(name: .literal(key), value: .text(slot)))
+    }
+
+    /// Adds format-specific fields after those already set.
+    public mutating func addExtras(_ fields: [ExtraField]) {
+        for f in fields { add(f) }
+    }
+
+    private mutating func add(_ f: ExtraField) {
+        let key = append(f.key)
+        let value: ExtraSlot.Value
+        switch f.value {
+        case .string(let s): value = .text(append(s))
+        case .int(let i): value = .int(i)
+        case .bool(let b): value = .bool(b)
+        }
+        reserve(bytes: 0, extras: 1)
+        storage.append(ExtraSlot(name: .text(key), value: value))
+    }
+
+    public func extra(_ key: String) -> ExtraValue? {
+        for i in 0..<storage.fields.pointee.extraCount where hasKey(storage.extra(i), key) { return field(storage.extra(i)).value }
+        return nil
+    }
+
+    private func key(_ e: ExtraSlot) -> String {
+        switch e.name {
+        case .literal(let k): k.description
+        case .text(let slot): storage.string(slot) ?? ""
+        }
+    }
+
+    private func hasKey(_ e: ExtraSlot, _ k: String) -> Bool {
+        switch e.name {
+        case .literal(let l): l.withUTF8Buffer { l in k.utf8.elementsEqual(l) }
+        case .text(let slot): k.utf8.elementsEqual(storage.bytes(slot))
+        }
+    }
+
+    private func field(_ e: ExtraSlot) -> ExtraField {
+        switch e.value {
+        case .text(let slot): ExtraField(key: key(e), value: .string(storage.string(slot) ?? ""))
+        case .int(let i): ExtraField(key: key(e), value: .int(i))
+        case .bool(let b): ExtraField(key: key(e), value: .bool(b))
+        }
+    }
+
+    /// Lines in the raw text (a multi-line record joins its lines with LF).
+    public var rawLineCount: Int {
+        let f = storage.fields.pointee
+        if f.lineIsText && f.rawSlot.range == 0..<f.lineEnd { return 1 }  // a line holds no line break: the framer cut there
+        var n = 1
+        for b in storage.bytes(f.rawSlot) where b == 0x0A { n += 1 }
+        return n
+    }
+
+    /// Whether the record has a time or a duration. Nothing a PBX prints as a call lacks both: such
+    /// a "record" is foreign text read by the wrong format. A format hands over a record it cannot
+    /// prove readable as `if r.isReadable { .record(r) } else { r.notACall() }`; one whose parser
+    /// always sets a time appends it as is.
+    public var isReadable: Bool { start != nil || end != nil || durationSeconds != nil }
+
+    /// The reject for a record that is not ``isReadable``.
+    public func notACall() -> ParseEvent {
+        .reject(Reject(line: line, text: raw, reason: "no time and no duration read: not a \(format) record (is the format right?)", format: format, offset: offset))
+    }
+
+    /// Sets start and end from whichever the PBX printed and the total elapsed seconds.
+    public mutating func setTimes(start: ZonedTime?, end: ZonedTime?, elapsed: Int?, zone: ZoneClock) {
+        self.start = start
+        self.end = end
+        guard let elapsed else { return }
+        if let start, end == nil {
+            self.end = zone.zoned(utc: start.utc + Int64(elapsed))
+        } else if let end, start == nil {
+            self.start = zone.zoned(utc: end.utc - Int64(elapsed))
+        }
+    }
+}
+
+extension RecordFields {
+    /// Where a text field lies.
+    subscript(slot field: CallRecord.TextField) -> TextSlot {
         get {
             switch field {
             case .extension_: extensionSlot
@@ -136,87 +329,6 @@ public struct CallRecord: Sendable {
             case .currency: currencySlot = newValue
             case .callID: callIDSlot = newValue
             }
-        }
-    }
-
-    /// Sets a field to columns `r` of the record's line (what `t.string(r)` reads: absent when
-    /// empty). `t` is the line the record was made from (``init(format:rawText:line:offset:)``).
-    public mutating func setText(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
-        self[slot: field] = text.slice(t, r)
-    }
-
-    /// Sets a field to the telephone number in columns `r` (what `t.string(r)?.phoneDigits` reads):
-    /// the columns themselves when they are digits already.
-    public mutating func setDigits(_ field: TextField, _ t: RawText, _ r: Range<Int>) {
-        var plain = !r.isEmpty
-        for i in r where !t.p[i].isDigit && !(i == r.lowerBound && t.p[i] == UInt8(ascii: "+") && r.count > 1) {
-            plain = false
-            break
-        }
-        if plain, text.lineBase != nil {
-            self[slot: field] = text.slice(t, r)
-        } else {
-            self[slot: field] = text.append(t.string(r)?.phoneDigits)
-        }
-    }
-
-    /// Adds a format-specific field; empty strings are not facts and are left out.
-    public mutating func setExtra(_ key: String, _ value: ExtraValue?) {
-        guard let value else { return }
-        if case .string(let s) = value, s.isEmpty { return }
-        extraSlots.append(ExtraSlot(ExtraField(key: key, value: value), in: &text))
-    }
-
-    public mutating func setExtra(_ key: String, _ value: String?) {
-        setExtra(key, value.map(ExtraValue.string))
-    }
-
-    /// Adds a format-specific field from columns `r` of the record's line (absent when empty).
-    public mutating func setExtra(_ key: StaticString, _ t: RawText, _ r: Range<Int>) {
-        let slot = text.slice(t, r)
-        guard !slot.isNone, slot.count > 0 else { return }
-        extraSlots.append(ExtraSlot(key: key, value: .text(slot)))
-    }
-
-    /// Adds format-specific fields after those already set.
-    public mutating func addExtras(_ fields: [ExtraField]) {
-        for f in fields { extraSlots.append(ExtraSlot(f, in: &text)) }
-    }
-
-    public func extra(_ key: String) -> ExtraValue? {
-        extraSlots.first { $0.hasKey(key) }.map { $0.field(in: text).value }
-    }
-
-    /// Lines in the raw text (a multi-line record joins its lines with LF).
-    public var rawLineCount: Int {
-        if text.isWholeLine(rawSlot) { return 1 }
-        return text.withBytes { all in
-            var n = 1
-            for i in rawSlot.range where all[i] == 0x0A { n += 1 }
-            return n
-        }
-    }
-
-    /// Whether the record has a time or a duration. Nothing a PBX prints as a call lacks both: such
-    /// a "record" is foreign text read by the wrong format. A format hands over a record it cannot
-    /// prove readable as `if r.isReadable { .record(r) } else { r.notACall() }` (written out, not a
-    /// method, so the record is not copied); one whose parser always sets a time appends it as is.
-    public var isReadable: Bool { start != nil || end != nil || durationSeconds != nil }
-
-    /// The reject for a record that is not ``isReadable``.
-    public func notACall() -> ParseEvent {
-        .reject(Reject(line: line, text: raw, reason: "no time and no duration read: not a \(format) record (is the format right?)", format: format, offset: offset))
-    }
-
-    /// Sets start and end from whichever the PBX printed and the total elapsed seconds.
-    public mutating func setTimes(start: ZonedTime?, end: ZonedTime?, elapsed: Int?, zone: ZoneClock) {
-        self.start = start
-        self.end = end
-        guard let elapsed else { return }
-        if let start, end == nil {
-            self.end = zone.zoned(utc: start.utc + Int64(elapsed))
-        } else if let end, start == nil {
-            self.start = zone.zoned(utc: end.utc - Int64(elapsed))
         }
     }
 }

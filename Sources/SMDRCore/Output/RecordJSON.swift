@@ -19,86 +19,88 @@ public enum RecordJSON {
 
     /// The most bytes `r`'s JSON can take (every byte of every string escaped as `\u00XX`).
     static func bound(_ r: CallRecord) -> Int {
+        let text = r.storage
+        let f = text.fields
         @inline(__always) func s(_ v: TextSlot) -> Int { RawJSONWriter.stringBound(max(v.count, 2)) }
         // Keys and punctuation of the canonical fields, plus ints, times and bools.
-        var n = 512 + 11 * RawJSONWriter.scalarBound + RawJSONWriter.stringBound(r.format.utf8.count)
-        n += s(r.rawSlot) + s(r.extensionSlot) + s(r.extensionNameSlot) + s(r.trunkSlot) + s(r.numberSlot) + s(r.dialedSlot)
-        n += s(r.accountCodeSlot) + s(r.pbxCostSlot) + s(r.currencySlot) + s(r.callIDSlot) + 32
-        if r.flags.rawValue != 0 { for flag in CallFlag.allCases where r.flags.contains(flag) { n += RawJSONWriter.stringBound(flag.rawValue.utf8.count) + 1 } }
-        r.extraSlots.withUnsafeBufferPointer { extras in  // borrowed: no copy of each field
-            for i in extras.indices {
-                switch extras[i].name {
-                case .literal(let k): n += k.utf8CodeUnitCount + 4
-                case .text(let k): n += RawJSONWriter.stringBound(k.utf8.count) + 2
-                }
-                if case .text(let v) = extras[i].value { n += s(v) } else { n += RawJSONWriter.scalarBound }
+        var n = 512 + 11 * RawJSONWriter.scalarBound + RawJSONWriter.stringBound(f.pointee.format.utf8.count)
+        n += s(f.pointee.rawSlot) + s(f.pointee.extensionSlot) + s(f.pointee.extensionNameSlot) + s(f.pointee.trunkSlot)
+        n += s(f.pointee.numberSlot) + s(f.pointee.dialedSlot) + s(f.pointee.accountCodeSlot) + s(f.pointee.pbxCostSlot)
+        n += s(f.pointee.currencySlot) + s(f.pointee.callIDSlot) + 32
+        let flags = f.pointee.flags
+        if flags.rawValue != 0 { for flag in CallFlag.allCases where flags.contains(flag) { n += RawJSONWriter.stringBound(flag.rawValue.utf8.count) + 1 } }
+        for i in 0..<f.pointee.extraCount {
+            let e = text.extra(i)
+            switch e.name {
+            case .literal(let k): n += k.utf8CodeUnitCount + 4
+            case .text(let k): n += s(k) + 2
             }
+            if case .text(let v) = e.value { n += s(v) } else { n += RawJSONWriter.scalarBound }
         }
         return n
     }
 
     static func write(_ r: CallRecord, to w: inout RawJSONWriter) {
-        r.text.withBytes { text in
-            @inline(__always) func put(_ slot: TextSlot, _ w: inout RawJSONWriter) {
-                if slot.isNone { return w.null() }
-                let b = UnsafeRawBufferPointer(rebasing: text[slot.range])
-                if r.text.isPlainJSON(slot) { w.quoted(b) } else { w.bytes(b) }
-            }
-            // The canonical keys in their fixed order, each written with its comma in one copy.
-            w.literal("{\"format\":"); w.string(r.format)
-            w.literal(",\"raw\":"); put(r.rawSlot, &w)
-            w.literal(",\"line\":"); w.int(r.line)
-            var day = RawJSONWriter.DayCache()
-            w.literal(",\"start\":"); w.time(r.start, day: &day)
-            w.literal(",\"end\":"); w.time(r.end, day: &day)
-            w.literal(",\"duration_s\":"); w.int(r.durationSeconds)
-            w.literal(",\"ring_s\":"); w.int(r.ringSeconds)
-            w.literal(",\"hold_s\":"); w.int(r.holdSeconds)
-            w.literal(",\"park_s\":"); w.int(r.parkSeconds)
-            w.literal(",\"direction\":"); w.string(r.direction?.rawValue)
-            w.literal(",\"answered\":"); w.bool(r.answered)
-            w.literal(",\"extension\":"); put(r.extensionSlot, &w)
-            w.literal(",\"extension_name\":"); put(r.extensionNameSlot, &w)
-            w.literal(",\"trunk\":"); put(r.trunkSlot, &w)
-            w.literal(",\"number\":"); put(r.numberSlot, &w)
-            w.literal(",\"dialed\":"); put(r.dialedSlot, &w)
-            w.literal(",\"account_code\":"); put(r.accountCodeSlot, &w)
-            w.literal(",\"units\":"); w.int(r.units)
-            w.literal(",\"pbx_cost\":"); put(r.pbxCostSlot, &w)
-            w.literal(",\"currency\":"); put(r.currencySlot, &w)
-            w.literal(",\"call_id\":"); put(r.callIDSlot, &w)
-            w.literal(",\"continuation\":"); w.bool(r.continuation)
-            w.literal(",\"flags\":[")
-            var first = true
-            if r.flags.rawValue != 0 {
-                for flag in CallFlag.allCases where r.flags.contains(flag) {
-                    if !first { w.byte(UInt8(ascii: ",")) }
-                    first = false
-                    w.string(flag.rawValue)
-                }
-            }
-            w.byte(UInt8(ascii: "]"))
-            w.needsComma = true
-            r.extraSlots.withUnsafeBufferPointer { extras in
-                for i in extras.indices {
-                    switch extras[i].name {
-                    case .literal(let k):  // a key from a format's source: plain, written as it is
-                        w.byte(UInt8(ascii: ","))
-                        w.byte(UInt8(ascii: "\""))
-                        w.literal(k)
-                        w.byte(UInt8(ascii: "\""))
-                        w.byte(UInt8(ascii: ":"))
-                    case .text(let k): w.key(k)
-                    }
-                    switch extras[i].value {
-                    case .text(let slot): put(slot, &w)
-                    case .int(let i): w.int(i)
-                    case .bool(let b): w.bool(b)
-                    }
-                }
-            }
-            w.byte(UInt8(ascii: "}"))
+        let text = r.storage
+        let f = text.fields
+        @inline(__always) func put(_ slot: TextSlot, _ w: inout RawJSONWriter) {
+            if slot.isNone { return w.null() }
+            if text.isPlainJSON(slot) { w.quoted(text.bytes(slot)) } else { w.bytes(text.bytes(slot)) }
         }
+        // The canonical keys in their fixed order, each written with its comma in one copy.
+        w.literal("{\"format\":"); w.string(f.pointee.format)
+        w.literal(",\"raw\":"); put(f.pointee.rawSlot, &w)
+        w.literal(",\"line\":"); w.int(f.pointee.line)
+        var day = RawJSONWriter.DayCache()
+        w.literal(",\"start\":"); w.time(f.pointee.start, day: &day)
+        w.literal(",\"end\":"); w.time(f.pointee.end, day: &day)
+        w.literal(",\"duration_s\":"); w.int(f.pointee.durationSeconds)
+        w.literal(",\"ring_s\":"); w.int(f.pointee.ringSeconds)
+        w.literal(",\"hold_s\":"); w.int(f.pointee.holdSeconds)
+        w.literal(",\"park_s\":"); w.int(f.pointee.parkSeconds)
+        w.literal(",\"direction\":"); w.string(f.pointee.direction?.rawValue)
+        w.literal(",\"answered\":"); w.bool(f.pointee.answered)
+        w.literal(",\"extension\":"); put(f.pointee.extensionSlot, &w)
+        w.literal(",\"extension_name\":"); put(f.pointee.extensionNameSlot, &w)
+        w.literal(",\"trunk\":"); put(f.pointee.trunkSlot, &w)
+        w.literal(",\"number\":"); put(f.pointee.numberSlot, &w)
+        w.literal(",\"dialed\":"); put(f.pointee.dialedSlot, &w)
+        w.literal(",\"account_code\":"); put(f.pointee.accountCodeSlot, &w)
+        w.literal(",\"units\":"); w.int(f.pointee.units)
+        w.literal(",\"pbx_cost\":"); put(f.pointee.pbxCostSlot, &w)
+        w.literal(",\"currency\":"); put(f.pointee.currencySlot, &w)
+        w.literal(",\"call_id\":"); put(f.pointee.callIDSlot, &w)
+        w.literal(",\"continuation\":"); w.bool(f.pointee.continuation)
+        w.literal(",\"flags\":[")
+        let flags = f.pointee.flags
+        var first = true
+        if flags.rawValue != 0 {
+            for flag in CallFlag.allCases where flags.contains(flag) {
+                if !first { w.byte(UInt8(ascii: ",")) }
+                first = false
+                w.string(flag.rawValue)
+            }
+        }
+        w.byte(UInt8(ascii: "]"))
+        w.needsComma = true
+        for i in 0..<f.pointee.extraCount {
+            let e = text.extra(i)
+            w.byte(UInt8(ascii: ","))
+            switch e.name {
+            case .literal(let k):  // a key from a format's source: plain, written as it is
+                w.byte(UInt8(ascii: "\""))
+                w.literal(k)
+                w.byte(UInt8(ascii: "\""))
+            case .text(let k): w.bytes(text.bytes(k))
+            }
+            w.byte(UInt8(ascii: ":"))
+            switch e.value {
+            case .text(let slot): put(slot, &w)
+            case .int(let i): w.int(i)
+            case .bool(let b): w.bool(b)
+            }
+        }
+        w.byte(UInt8(ascii: "}"))
     }
 
     public static func line(_ r: CallRecord) -> String {
