@@ -408,7 +408,8 @@ enum PanasonicLayout {
                         format: format))
             }
 
-            var r = CallRecord(format: format, raw: t.string(0..<t.count) ?? "", line: line.number, offset: line.offset)
+            // Text fields are columns of the line, kept as ranges of it (no String each) where they can be.
+            var r = CallRecord(format: format, rawText: t, line: line.number, offset: line.offset)
             var dialStart: Int
             var incomingBySides = false
             var cdColumn: Range<Int> = 0..<0
@@ -434,9 +435,9 @@ enum PanasonicLayout {
                     incomingBySides = true
                 }
                 let ext = t[side1.lowerBound] == UInt8(ascii: "E") ? (side1.lowerBound + 1)..<side1.upperBound : side1
-                r.extension_ = t.string(ext)
+                r.setText(.extension_, t, ext)
                 if !side2.isEmpty {
-                    r.trunk = t.string(t[side2.lowerBound] == UInt8(ascii: "T") ? (side2.lowerBound + 1)..<side2.upperBound : side2)
+                    r.setText(.trunk, t, t[side2.lowerBound] == UInt8(ascii: "T") ? (side2.lowerBound + 1)..<side2.upperBound : side2)
                 }
                 dialStart = max(side1.upperBound, side2.upperBound)
                 // DN (KX-T336100): the extension's number again, before the dial field.
@@ -447,16 +448,16 @@ enum PanasonicLayout {
                 }
             } else if t1.lowerBound - timeEnd >= 7 && t1.count <= 4 && Self.allDigits(t, t1) {
                 // No extension (ring-only NA lines): the token is the CO.
-                r.trunk = t.string(t1)
+                r.setText(.trunk, t, t1)
                 dialStart = t1.upperBound
             } else {
                 guard t1.count <= 8, !t.contains(t1, where: { !($0.isDigit || $0.isLetter || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "-")) }) else {
                     return out.append(line.reject("expected the extension after the time, found '\(t.string(t1) ?? "")'", format: format))
                 }
-                r.extension_ = t.string(t1)
+                r.setText(.extension_, t, t1)
                 dialStart = t1.upperBound
                 if t2.count <= 4 && Self.allDigits(t, t2) {
-                    r.trunk = t.string(t2)
+                    r.setText(.trunk, t, t2)
                     dialStart = t2.upperBound
                 }
             }
@@ -480,7 +481,7 @@ enum PanasonicLayout {
                     after += 1
                     // Hybrids: the Code column (`....` = none); RU firmware prints ` 0` after it on DISA lines.
                     let code = Self.token(t, from: after)
-                    if !code.isEmpty && t.contains(code, where: { $0 != UInt8(ascii: ".") }) { r.accountCode = t.string(code) }
+                    if !code.isEmpty && t.contains(code, where: { $0 != UInt8(ascii: ".") }) { r.setText(.accountCode, t, code) }
                 } else {
                     condition = parseTail(t, after: after, into: &r)
                 }
@@ -518,8 +519,11 @@ enum PanasonicLayout {
                     return out.append(line.skip(.event, "AN: the call was answered here; its record follows"))
                 default: break
                 }
-                let russian = t[condition.lowerBound] == 0x8F
-                r.setExtra("condition_code", russian ? "П" + String(UnicodeScalar(t[condition.upperBound - 1])) : t.string(condition))
+                if t[condition.lowerBound] == 0x8F {  // Russian: `П` in CP866 and a Latin letter
+                    r.setExtra("condition_code", "П" + String(UnicodeScalar(t[condition.upperBound - 1])))
+                } else {
+                    r.setExtra("condition_code", t, condition)
+                }
             }
 
             let dial = t.trimmed(dialStart, dialEnd)
@@ -627,7 +631,7 @@ enum PanasonicLayout {
                 while lo < hi && t[lo].isLetter { lo += 1 }
                 while hi > lo && t[hi - 1].isLetter { hi -= 1 }
                 r.pbxCost = t.string(lo..<hi).flatMap(Decimals.normalise)
-                r.currency = t.string(s..<lo) ?? t.string(hi..<e)
+                r.setText(.currency, t, s < lo ? s..<lo : hi..<e)
                 p = e
             }
             // Account code at [p+1, p+11), CD at [p+12, p+14) in the printed layout. When blanks were
@@ -644,7 +648,7 @@ enum PanasonicLayout {
                 accountEnd = last.lowerBound
             }
             let account = t.trimmed(rest.lowerBound, accountEnd)
-            if t.contains(account, where: { $0 != UInt8(ascii: ".") }) { r.accountCode = t.string(account) }
+            if t.contains(account, where: { $0 != UInt8(ascii: ".") }) { r.setText(.accountCode, t, account) }
             return condition
         }
 
@@ -655,8 +659,8 @@ enum PanasonicLayout {
             let first = t[dial.lowerBound]
             if first.isDigit && !t.contains(dial, where: { !$0.isDigit }) {
                 r.direction = .outgoing
-                r.dialed = t.string(dial)
-                r.number = r.dialed
+                r.setText(.dialed, t, dial)
+                r.setText(.number, t, dial)
                 return true
             }
             if first == UInt8(ascii: "<") {
@@ -664,7 +668,7 @@ enum PanasonicLayout {
                     && !t.contains((dial.lowerBound + 3)..<dial.upperBound, where: { !$0.isDigit && $0 != UInt8(ascii: "+") })
                 {
                     r.direction = .incoming
-                    if dial.count == 3 { r.flags.insert(.withheld) } else { r.number = t.string((dial.lowerBound + 3)..<dial.upperBound) }
+                    if dial.count == 3 { r.flags.insert(.withheld) } else { r.setText(.number, t, (dial.lowerBound + 3)..<dial.upperBound) }
                     return true
                 }
                 if !t.matches("<I>", at: dial.lowerBound) && !t.matches("<D>", at: dial.lowerBound) {
@@ -673,7 +677,7 @@ enum PanasonicLayout {
                     while close < dial.upperBound && t[close] != UInt8(ascii: ">") { close += 1 }
                     let inner = (dial.lowerBound + 1)..<close
                     guard close < dial.upperBound, Self.isIncomingMarker(t, inner) else {
-                        r.dialed = t.string(dial)
+                        r.setText(.dialed, t, dial)
                         return true
                     }
                     r.direction = .incoming
@@ -741,11 +745,11 @@ enum PanasonicLayout {
                 return
             }
             if !t.contains(c, where: { !$0.isDigit && $0 != UInt8(ascii: "+") }) {
-                r.number = t.string(c)
+                r.setText(.number, t, c)
             } else if !t.contains(c, where: { !$0.isDigit && $0 != UInt8(ascii: "X") }) {
                 r.flags.insert(.masked)
             } else {
-                r.setExtra("caller_name", t.string(c))
+                r.setExtra("caller_name", t, c)
             }
         }
 
