@@ -60,7 +60,8 @@ extension RecordParser {
     public var holding: Bool { false }
 }
 
-/// What reading a line gave.
+/// What reading a line gave. Small, since a day's capture makes a million of them: a record is
+/// one reference (``CallRecord``), and the rare reject and format change are boxed.
 public enum ParseEvent: Sendable {
     case record(CallRecord)
     /// Not a call record, and the format says which kind of line it is (``SkipKind``): there is
