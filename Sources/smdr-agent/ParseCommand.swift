@@ -90,31 +90,21 @@ struct ParseCommand: ParsableCommand {
                 currentFile = file
                 rejectOffsets = []
             }
-            // Each event is moved out of the batch (a blank skip left in its place): a copy would
-            // retain and release every part of the record on its way to JSON.
+            // A record is one reference (``CallRecord``): events are read where they lie in the batch.
             var others: [ParseEvent] = []
-            events.withUnsafeMutableBufferPointer { batch in
-                if explain {
-                    for i in batch.indices { others.append(Sink.take(batch, i)) }
-                } else {
-                    Sink.writeRecords(batch, to: &out, totals: &totals, others: &others)
-                }
+            if explain {
+                others = events
+            } else {
+                Sink.writeRecords(events, to: &out, totals: &totals, others: &others)
             }
             events.removeAll(keepingCapacity: true)
             for e in others { consume(e, file: file) }
         }
 
-        private static func take(_ batch: UnsafeMutableBufferPointer<ParseEvent>, _ i: Int) -> ParseEvent {
-            var e = ParseEvent.skip(line: 0, kind: .blank)
-            swap(&e, &batch[i])
-            return e
-        }
-
         /// The records of a batch as JSON lines, on the stream and totals given once for the batch
         /// (not read from the sink at each record); the other events, in order, to `others`.
-        private static func writeRecords(_ batch: UnsafeMutableBufferPointer<ParseEvent>, to out: inout OutputStream, totals: inout Totals, others: inout [ParseEvent]) {
-            for i in batch.indices {
-                let e = take(batch, i)
+        private static func writeRecords(_ batch: [ParseEvent], to out: inout OutputStream, totals: inout Totals, others: inout [ParseEvent]) {
+            for e in batch {
                 if let lines = RecordJSON.appendRecord(of: e, to: &out.buffer) {
                     out.buffer.append(0x0A)
                     totals.records += 1

@@ -237,10 +237,8 @@ extension ZonedTime {
     }
 
     func writeISO8601(to w: inout RawJSONWriter, day cache: inout RawJSONWriter.DayCache) {
-        // The local wall time, split as CivilDateTime(secondsAsUTC:) does.
-        let seconds = utc + Int64(offset)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = Int(seconds - days * 86_400)
+        // The local wall time: its day (the date, cached) and its second of that day.
+        let (days, rest) = CivilDateTime.split(utc + Int64(offset))
         if days != cache.days {
             (cache.year, cache.month, cache.day) = CivilDateTime.civilFromDays(Int(days))
             cache.days = days

@@ -27,8 +27,7 @@ public struct CivilDateTime: Sendable, Equatable, Comparable {
 
     /// The wall time `seconds` after 1970-01-01T00:00:00.
     public init(secondsAsUTC seconds: Int64) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = Int(seconds - days * 86_400)
+        let (days, rest) = CivilDateTime.split(seconds)
         let (y, m, d) = CivilDateTime.civilFromDays(Int(days))
         year = y
         month = m
@@ -36,6 +35,12 @@ public struct CivilDateTime: Sendable, Equatable, Comparable {
         hour = rest / 3600
         minute = rest % 3600 / 60
         second = rest % 60
+    }
+
+    /// Seconds after 1970-01-01T00:00:00 as whole days and the second of the last day (0..<86,400).
+    @inline(__always) static func split(_ seconds: Int64) -> (days: Int64, secondOfDay: Int) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return (days, Int(seconds - days * 86_400))
     }
 
     public func adding(days: Int) -> CivilDateTime {
